@@ -1,0 +1,106 @@
+"""The candidate file: loading `ModelNew`, constructing and calling it, and naming failures.
+
+Failures become CandidateError with the verdict the protocol assigns: the sanctioned loader's
+CompileError (or Triton's compiler error) and a syntax error in the file are compile_error,
+anything else raised is runtime_error, a file without ModelNew is rejected.
+"""
+from __future__ import annotations
+
+import contextlib
+import traceback
+from typing import Any, Iterator
+
+import torch
+
+from . import loader, values
+from .devices import DevicePlan
+from .errors import CandidateError, RequestError, one_line
+from .native import CompileError
+
+COMPILE_ERROR = "compile_error"
+RUNTIME_ERROR = "runtime_error"
+REJECTED = "rejected"
+
+
+def _is_compile_error(exc: BaseException) -> bool:
+    """CompileError from akg_harness.native, from a kernel file that inlines that module (same
+    class name), or from Triton's compiler; also when raised `from` one of those."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        cls = type(current)
+        if isinstance(current, CompileError) or cls.__name__ == "CompileError":
+            return True
+        if cls.__module__.startswith("triton.compiler") and "Compil" in cls.__name__:
+            return True
+        current = current.__cause__
+    return False
+
+
+def verdict_for(exc: BaseException) -> str:
+    if isinstance(exc, loader.SourceSyntaxError):
+        return COMPILE_ERROR
+    return COMPILE_ERROR if _is_compile_error(exc) else RUNTIME_ERROR
+
+
+@contextlib.contextmanager
+def guard(stage: str) -> Iterator[None]:
+    """Turns an exception raised by candidate code during `stage` into a CandidateError."""
+    try:
+        yield
+    except CandidateError:
+        raise
+    except loader.SourceSyntaxError as e:
+        raise CandidateError(COMPILE_ERROR, f"{stage}: {one_line(e.cause)}",
+                             traceback.format_exc()) from e
+    except (Exception, SystemExit) as e:
+        raise CandidateError(verdict_for(e), f"{stage}: {one_line(e)}",
+                             traceback.format_exc()) from e
+
+
+def require_readable(path: str) -> None:
+    """A candidate file that is not there is the agent's mistake, not the candidate's."""
+    try:
+        with open(path, encoding="utf-8"):
+            pass
+    except OSError as e:
+        raise RequestError(f"cannot read candidate {path}: {e.strerror or e}") from e
+
+
+def load_candidate(path: str) -> type:
+    """Imports the candidate file and returns its ModelNew class."""
+    with guard("importing the candidate"):
+        module = loader.load_module(path, "candidate")
+    model_new = getattr(module, "ModelNew", None)
+    if not isinstance(model_new, type):
+        raise CandidateError(REJECTED, f"{path} defines no class ModelNew")
+    return model_new
+
+
+def construct(model_new: type, init: list[Any], seed: int, plan: DevicePlan) -> torch.nn.Module:
+    """`ModelNew(*init)` right after `torch.manual_seed(seed)`, moved to the device."""
+    torch.manual_seed(seed)
+    with guard("constructing ModelNew"):
+        model = model_new(*values.clone(init))
+        if isinstance(model, torch.nn.Module):
+            model = model.to(plan.device)
+        plan.synchronize()
+    return model
+
+
+def call(model: Any, inputs: list[Any], plan: DevicePlan) -> Any:
+    """One forward call, finished on the device so asynchronous errors count against it."""
+    with guard("calling ModelNew"):
+        with torch.no_grad():
+            out = model(*inputs)
+        plan.synchronize()
+    return out
+
+
+def check_no_aliasing(outputs: list[Any], inputs: list[Any]) -> None:
+    """Rejects an output that is the very same tensor object as one of the inputs."""
+    input_ids = {id(t) for t in values.iter_tensors(inputs)}
+    for i, out in enumerate(outputs):
+        if isinstance(out, torch.Tensor) and id(out) in input_ids:
+            raise CandidateError(REJECTED, f"output {i} is one of the input tensors")

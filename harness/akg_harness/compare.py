@@ -1,0 +1,183 @@
+"""Compares candidate outputs with reference outputs.
+
+A value mismatch is `|a - b| > atol + rtol * |b|` (b the reference), or NaN/Inf positions
+that disagree (NaN matches NaN, +Inf matches +Inf). Shape and dtype must match exactly. Work
+goes in chunks so a multi-gigabyte output needs only a bounded amount of extra memory.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .values import dtype_name
+
+CHUNK_ELEMENTS = 1 << 22
+
+# (atol, rtol) when the request leaves them null.
+_DEFAULTS: dict[torch.dtype, tuple[float, float]] = {
+    torch.float64: (1e-7, 1e-7),
+    torch.complex128: (1e-7, 1e-7),
+    torch.float32: (1e-4, 1e-4),
+    torch.complex64: (1e-4, 1e-4),
+    torch.float16: (1e-2, 1e-2),
+    torch.bfloat16: (1e-2, 1e-2),
+}
+_LOW_PRECISION = (1e-2, 1e-2)  # float8 and other narrow floats
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    atol: float
+    rtol: float
+
+
+def default_tolerance(dtype: torch.dtype) -> Tolerance:
+    """The protocol's per-dtype default; integers and bool compare exactly."""
+    if dtype in _DEFAULTS:
+        return Tolerance(*_DEFAULTS[dtype])
+    if dtype.is_floating_point:
+        return Tolerance(*_LOW_PRECISION)
+    return Tolerance(0.0, 0.0)
+
+
+def resolve_tolerance(dtype: torch.dtype, atol: float | None, rtol: float | None) -> Tolerance:
+    default = default_tolerance(dtype)
+    return Tolerance(default.atol if atol is None else float(atol),
+                     default.rtol if rtol is None else float(rtol))
+
+
+@dataclass
+class Comparison:
+    """The outcome for one output, or the sum over all outputs of a trial."""
+
+    passed: bool = True
+    max_abs_err: float = 0.0
+    max_rel_err: float = 0.0    # over elements whose reference is finite and non-zero
+    mismatches: int = 0
+    numel: int = 0
+    message: str = ""           # names the first offending output; empty when passed
+    details: list[str] = field(default_factory=list)
+
+
+def _as_real(t: torch.Tensor) -> torch.Tensor:
+    return torch.view_as_real(t) if t.is_complex() else t
+
+
+def _chunk_stats(a: torch.Tensor, b: torch.Tensor, tol: Tolerance, exact: bool
+                 ) -> tuple[torch.Tensor, float, float]:
+    """Mismatch mask and the largest absolute and relative errors of one chunk."""
+    a64, b64 = a.to(torch.float64), b.to(torch.float64)
+    finite = torch.isfinite(a64) & torch.isfinite(b64)
+    diff = (a64 - b64).abs().masked_fill_(~finite, 0.0)
+    if exact:
+        bad = a != b
+    else:
+        both_nan = torch.isnan(a64) & torch.isnan(b64)
+        bad = (finite & (diff > tol.atol + tol.rtol * b64.abs())) | (
+            ~finite & ~both_nan & (a64 != b64))
+    rel_ok = finite & (b64 != 0)
+    rel = torch.where(rel_ok, diff / b64.abs().masked_fill(~rel_ok, 1.0), 0.0)
+    max_abs = diff.max().item() if diff.numel() else 0.0
+    max_rel = rel.max().item() if rel.numel() else 0.0
+    return bad, max_abs, max_rel
+
+
+def _index_text(flat_index: int, shape: torch.Size) -> str:
+    coords = []
+    for size in reversed(shape):
+        coords.append(flat_index % size)
+        flat_index //= size
+    return str(list(reversed(coords)))
+
+
+def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance,
+                    name: str = "output") -> Comparison:
+    """Compares one candidate tensor with the reference tensor."""
+    result = Comparison(numel=expected.numel())
+    problem = None
+    if actual.shape != expected.shape:
+        problem = f"shape {list(actual.shape)} != expected {list(expected.shape)}"
+    elif actual.dtype != expected.dtype:
+        problem = f"dtype {dtype_name(actual.dtype)} != expected {dtype_name(expected.dtype)}"
+    elif actual.device.type != expected.device.type:
+        problem = f"on device {actual.device.type}, expected {expected.device.type}"
+    if problem:
+        result.passed, result.mismatches = False, result.numel
+        result.message = f"{name}: {problem}"
+        return result
+    exact = not (expected.is_floating_point() or expected.is_complex())
+    a_flat = _as_real(actual.detach()).reshape(-1)
+    b_flat = _as_real(expected.detach()).reshape(-1)
+    first_bad = -1
+    for start in range(0, b_flat.numel(), CHUNK_ELEMENTS):
+        bad, max_abs, max_rel = _chunk_stats(a_flat[start:start + CHUNK_ELEMENTS],
+                                             b_flat[start:start + CHUNK_ELEMENTS], tol, exact)
+        result.max_abs_err = max(result.max_abs_err, max_abs)
+        result.max_rel_err = max(result.max_rel_err, max_rel)
+        count = int(bad.sum().item())
+        if count and first_bad < 0:
+            first_bad = start + int(bad.nonzero()[0, 0].item())
+        result.mismatches += count
+    if result.mismatches:
+        result.passed = False
+        result.message = _mismatch_message(name, result, tol, actual, expected, first_bad)
+    return result
+
+
+def _mismatch_message(name: str, r: Comparison, tol: Tolerance, actual: torch.Tensor,
+                      expected: torch.Tensor, first_bad: int) -> str:
+    if actual.is_complex():
+        first_bad //= 2  # the flat index counted real and imaginary parts separately
+    got = actual.reshape(-1)[first_bad].item()
+    want = expected.reshape(-1)[first_bad].item()
+    return (f"{name}: {r.mismatches} of {r.numel} elements differ (max_abs_err "
+            f"{r.max_abs_err:.3g}, max_rel_err {r.max_rel_err:.3g}, atol {tol.atol:g}, "
+            f"rtol {tol.rtol:g}); first at {_index_text(first_bad, expected.shape)}: "
+            f"got {got}, expected {want}")
+
+
+def _compare_other(actual: Any, expected: Any, tol: Tolerance, name: str) -> Comparison:
+    """A non-tensor output (a Python number, None, ...)."""
+    result = Comparison(numel=1)
+    if isinstance(actual, torch.Tensor) or isinstance(expected, torch.Tensor):
+        ok = False
+        want = "a tensor" if isinstance(expected, torch.Tensor) else type(expected).__name__
+        result.message = f"{name}: got {type(actual).__name__}, expected {want}"
+    elif isinstance(expected, float) and isinstance(actual, (int, float)):
+        ok = (math.isnan(expected) and math.isnan(actual)) or (
+            abs(actual - expected) <= tol.atol + tol.rtol * abs(expected))
+        result.max_abs_err = abs(actual - expected) if math.isfinite(actual - expected) else 0.0
+    else:
+        ok = type(actual) is type(expected) and actual == expected
+    if not ok:
+        result.passed, result.mismatches = False, 1
+        result.message = result.message or f"{name}: got {actual!r}, expected {expected!r}"
+    return result
+
+
+def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
+                    rtol: float | None) -> Comparison:
+    """Compares flattened output lists; the summary's message names the first failure."""
+    total = Comparison()
+    if len(actual) != len(expected):
+        total.passed = False
+        total.message = f"candidate returned {len(actual)} outputs, expected {len(expected)}"
+        return total
+    for i, (a, b) in enumerate(zip(actual, expected)):
+        name = f"output {i}"
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+            one = compare_tensors(a, b, resolve_tolerance(b.dtype, atol, rtol), name)
+        else:
+            one = _compare_other(a, b, resolve_tolerance(torch.float32, atol, rtol), name)
+        total.max_abs_err = max(total.max_abs_err, one.max_abs_err)
+        total.max_rel_err = max(total.max_rel_err, one.max_rel_err)
+        total.mismatches += one.mismatches
+        total.numel += one.numel
+        if not one.passed:
+            total.details.append(one.message)
+            if total.passed:
+                total.passed, total.message = False, one.message
+    return total

@@ -1,0 +1,68 @@
+// The agents' interfaces. A workflow talks only to these; the builtin offline model
+// (src/builtin) and, later, LLM-backed agents implement them.
+//
+//   TaskInfo ──KernelDesigner::Design──▶ Design
+//   TaskInfo + Design + feedback ──KernelGen::Generate──▶ Candidate (code in the target DSL)
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/target.h"
+#include "core/json.h"
+#include "core/status.h"
+
+namespace akg {
+
+// A task that the harness has inspected (see docs/HARNESS_PROTOCOL.md, `inspect`).
+struct TaskInfo {
+  std::string name;                 // file stem, used in run folder names
+  std::filesystem::path task_path;  // absolute path of the task file
+  std::string source;               // the task file's text
+  Json inspection;                  // the harness's inspect result
+};
+
+struct Design {
+  std::string sketch;  // Markdown: algorithm sketch with optimisation hints
+  Json hints;          // machine-readable hints (tunables) KernelGen may use
+};
+
+struct DesignRequest {
+  const TaskInfo* task = nullptr;
+  Target target;
+};
+
+// What went wrong with the previous attempt, for KernelGen's next try.
+struct Feedback {
+  std::string verdict;  // "compile_error", "runtime_error", "wrong_answer", ...
+  std::string message;  // one line
+  std::string log;      // compiler output or traceback (may be long)
+};
+
+struct GenRequest {
+  const TaskInfo* task = nullptr;
+  Target target;
+  const Design* design = nullptr;  // null in workflows without a design phase
+  int attempt = 1;                 // 1-based
+  std::vector<Feedback> history;   // feedback of earlier attempts, oldest first
+};
+
+struct Candidate {
+  std::string code;         // a Python file defining class ModelNew
+  std::string description;  // one line: what this variant does
+};
+
+class KernelDesigner {
+ public:
+  virtual ~KernelDesigner() = default;
+  virtual Result<Design> MakeDesign(const DesignRequest& request) = 0;
+};
+
+class KernelGen {
+ public:
+  virtual ~KernelGen() = default;
+  virtual Result<Candidate> Generate(const GenRequest& request) = 0;
+};
+
+}  // namespace akg

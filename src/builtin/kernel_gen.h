@@ -1,0 +1,32 @@
+// The builtin offline model: deterministic agents that write fused elementwise kernels from
+// the task's operator graph, with no LLM.
+//
+//   inspect result ──ParseElementwiseGraph (elementwise_ir)──▶ ElementwiseGraph
+//   ElementwiseGraph ──BuiltinDesigner (designer)──▶ Design: Markdown sketch + hints (tunables)
+//   ElementwiseGraph + tunables (tunables) ──EmitExpression (expr_emit)──▶ straight-line code
+//       ├─ cpp_codegen:    C++ kernel (OpenMP rows x tiles, omp simd, libmvec) + ctypes launch
+//       └─ triton_codegen: one @triton.jit kernel on a 1-D grid + launch
+//     both wrapped by python_glue: ModelNew, run-time broadcasting, coalescing to 4 dims
+//   BuiltinKernelGen (this file) dispatches on Target::dsl and falls back to a conservative
+//   variant when an earlier attempt failed. intent.h turns a sentence into a task file.
+#pragma once
+
+#include <string>
+
+#include "agents/agents.h"
+#include "core/status.h"
+
+namespace akg {
+
+// OK when the builtin model writes kernels in `dsl` ("cpp", "triton_cuda"); otherwise an
+// UnsupportedError that names the DSL.
+Status CheckBuiltinDsl(const std::string& dsl);
+
+class BuiltinKernelGen : public KernelGen {
+ public:
+  // Reads the tunables from request.design->hints when they are for this DSL, else defaults.
+  // With request.history non-empty, writes the conservative variant and says so.
+  Result<Candidate> Generate(const GenRequest& request) override;
+};
+
+}  // namespace akg

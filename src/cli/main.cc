@@ -1,0 +1,93 @@
+// akg_cli entry point: one table of subcommands {name, description, setup}; the process exits
+// in one place with the subcommand's code (0 ok, 1 no kernel found, 2 bad input, 130 interrupted).
+#include <csignal>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/op_command.h"
+#include "env/clock.h"
+#include "env/process_runner.h"
+
+namespace {
+
+constexpr const char* kOpExamples = R"(
+Examples:
+  akg_cli op --framework torch --backend cpu --arch x86_64 --dsl cpp \
+      --task examples/tasks/gelu_scale_add.py
+  akg_cli op --backend cuda --arch h100 --dsl triton_cuda --devices 0 \
+      --task examples/tasks/swish.py
+  akg_cli op --backend cpu --arch x86_64 --dsl cpp --intent "Generate a relu kernel"
+  akg_cli op --backend cpu --arch x86_64 --dsl cpp --task t.py --config my.yaml --out runs/t1
+)";
+
+void OnSigint(int) { akg::RequestCancel(); }
+
+struct Subcommand {
+  const char* name;
+  const char* description;
+  std::function<std::function<int()>(CLI::App*)> setup;  // adds flags; returns the runner
+};
+
+std::string JoinArgs(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
+  cmd->add_option("--framework", o->framework, "framework of the reference")->default_val("torch");
+  cmd->add_option("--backend", o->backend, "cuda | cpu | ascend")->required();
+  cmd->add_option("--arch", o->arch, "e.g. x86_64, h100, a100, ascend910b4")->required();
+  cmd->add_option("--dsl", o->dsl, "triton_cuda | cuda | tilelang_cuda | cpp | triton_ascend")
+      ->required();
+  cmd->add_option("--devices", o->devices, "comma list of device ids")->default_val("0");
+  cmd->add_option("--task", o->task_file, "KernelBench-style task file (class Model, get_inputs)");
+  cmd->add_option("--intent", o->intent, "a sentence, e.g. \"Generate a relu kernel\"");
+  cmd->add_option("--workflow", o->workflow, "default | coder_only (default: the config's)");
+  cmd->add_option("--config", o->config_file, "YAML overriding configs/<dsl>.yaml key by key");
+  cmd->add_option("--out", o->out_dir, "run folder (default: <log_dir>/<time>-<task>-<dsl>)");
+  cmd->add_flag("--yes,-y", o->yes, "never ask for confirmation");
+  cmd->footer(kOpExamples);
+  return [o] {
+    akg::PosixProcessRunner runner;
+    akg::SystemClock clock;
+    akg::OpDeps deps{&runner, &clock, &std::cout, &std::cerr};
+    return akg::RunOpCommand(*o, deps);
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"AKG Kernel Agent: writes, verifies and profiles compute kernels"};
+  app.require_subcommand(1);
+  akg::OpOptions op;
+  op.command_line = JoinArgs(argc, argv);
+  const std::vector<Subcommand> subcommands = {
+      {"op", "write a verified, profiled kernel for one task",
+       [&op](CLI::App* cmd) { return SetupOp(cmd, &op); }},
+  };
+  std::function<int()> run;
+  for (const auto& sc : subcommands) {
+    CLI::App* cmd = app.add_subcommand(sc.name, sc.description);
+    auto runner = sc.setup(cmd);
+    cmd->callback([&run, runner] { run = runner; });
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "akg_cli: error: " << e.what() << "; see akg_cli op --help\n";
+    return 2;
+  }
+  std::signal(SIGINT, OnSigint);
+  std::signal(SIGTERM, OnSigint);
+  return run ? run() : 2;
+}

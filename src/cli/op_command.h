@@ -1,0 +1,49 @@
+// `akg_cli op`: from a task (file or sentence) and a target to a verified, profiled kernel.
+//
+//   flags -> Target (validated) + DslConfig -> task staged and inspected by the harness ->
+//   agents -> run folder -> workflow -> final kernel, report.json/.md, table on stdout.
+//
+// Everything that can be wrong with the input is checked before the run folder is created,
+// so a bad invocation leaves nothing behind.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "env/clock.h"
+#include "env/process_runner.h"
+
+namespace akg {
+
+struct OpOptions {
+  std::string framework = "torch";
+  std::string backend;
+  std::string arch;
+  std::string dsl;
+  std::string devices = "0";           // comma list of device ids
+  std::string task_file;               // --task
+  std::string intent;                  // --intent
+  std::string workflow;                // "" = the config's default_workflow
+  std::string config_file;             // --config, overrides configs/<dsl>.yaml key by key
+  std::string out_dir;                 // --out: the run folder ("" = <log_dir>/<stamp>-...)
+  bool yes = false;                    // --yes: never ask (no prompts exist yet)
+  std::string command_line;            // for the report
+};
+
+struct OpDeps {
+  ProcessRunner* runner = nullptr;
+  Clock* clock = nullptr;
+  std::ostream* out = nullptr;  // progress and the final table
+  std::ostream* err = nullptr;  // one-line errors and notices
+};
+
+// Exit codes: 0 a verified kernel, 1 none found, 2 usage/config/input error, 130 interrupted.
+int RunOpCommand(const OpOptions& options, const OpDeps& deps);
+
+// Parses "0,1,3"; the error names the bad element.
+Result<std::vector<int>> ParseDevices(const std::string& text);
+
+}  // namespace akg

@@ -1,0 +1,215 @@
+#include "config/dsl_config.h"
+
+#include <functional>
+#include <set>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/files.h"
+
+namespace akg {
+namespace {
+
+const std::set<std::string> kLevels = {"complex", "standard", "fast"};
+const std::set<std::string> kAgents = {"kernel_designer", "kernel_gen", "task_constructor"};
+const std::set<std::string> kWorkflows = {"default",  "coder_only", "kernelgen_only",
+                                          "verifier_only", "evolve", "adaptive_search"};
+
+struct Ctx {
+  const std::string& file;
+  DslConfig* config;
+};
+
+std::string Where(const Ctx& ctx, const std::string& key) {
+  return "key '" + key + "' in " + ctx.file;
+}
+
+Status TypeError(const Ctx& ctx, const std::string& key, const std::string& expected,
+                 const YAML::Node& node) {
+  std::string got = node.IsScalar() ? "'" + node.Scalar() + "'"
+                    : node.IsMap()  ? "a mapping"
+                    : node.IsSequence() ? "a list" : "nothing";
+  return ConfigError(Where(ctx, key) + " must be " + expected + " (got " + got + ")");
+}
+
+Result<int> PositiveInt(const Ctx& ctx, const std::string& key, const YAML::Node& node,
+                        int min_value) {
+  try {
+    if (node.IsScalar()) {
+      int v = node.as<int>();
+      if (v >= min_value) return v;
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return TypeError(ctx, key, "an integer >= " + std::to_string(min_value), node);
+}
+
+Result<double> PositiveNumber(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  try {
+    if (node.IsScalar()) {
+      double v = node.as<double>();
+      if (v > 0) return v;
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return TypeError(ctx, key, "a positive number", node);
+}
+
+Result<std::string> OneOf(const Ctx& ctx, const std::string& key, const YAML::Node& node,
+                          const std::set<std::string>& allowed) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  if (!node.IsScalar() || !allowed.count(node.Scalar())) {
+    return TypeError(ctx, key, "one of " + list, node);
+  }
+  return node.Scalar();
+}
+
+Result<std::optional<double>> OptionalTolerance(const Ctx& ctx, const std::string& key,
+                                                const YAML::Node& node) {
+  if (node.IsNull()) return std::optional<double>();
+  AKG_ASSIGN_OR_RETURN(double v, PositiveNumber(ctx, key, node));
+  return std::optional<double>(v);
+}
+
+using Handler = std::function<Status(const Ctx&, const std::string&, const YAML::Node&)>;
+
+Status ApplyMap(const Ctx& ctx, const std::string& prefix, const YAML::Node& node,
+                const std::map<std::string, Handler>& handlers) {
+  if (!node.IsMap()) return TypeError(ctx, prefix.empty() ? "(top level)" : prefix, "a mapping", node);
+  for (const auto& kv : node) {
+    std::string name = kv.first.as<std::string>();
+    std::string key = prefix.empty() ? name : prefix + "." + name;
+    auto it = handlers.find(name);
+    if (it == handlers.end()) {
+      std::string known;
+      for (const auto& h : handlers) known += (known.empty() ? "" : ", ") + h.first;
+      return ConfigError("unknown " + Where(ctx, key) + "; known keys here: " + known);
+    }
+    AKG_RETURN_IF_ERROR(it->second(ctx, key, kv.second));
+    ctx.config->sources[key] = ctx.file;
+  }
+  return Status::Ok();
+}
+
+Status ApplyAgents(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  std::map<std::string, Handler> handlers;
+  for (const auto& agent : kAgents) {
+    handlers[agent] = [agent](const Ctx& c, const std::string& k, const YAML::Node& n) {
+      AKG_ASSIGN_OR_RETURN(c.config->agent_model_config[agent], OneOf(c, k, n, kLevels));
+      return Status::Ok();
+    };
+  }
+  return ApplyMap(ctx, key, node, handlers);
+}
+
+// Binds a handler that parses with `parse` and stores into the field `field` selects.
+template <typename T, typename Parse>
+Handler Field(T DslConfig::*field, Parse parse) {
+  return [field, parse](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+    AKG_ASSIGN_OR_RETURN(c.config->*field, parse(c, k, n));
+    return Status::Ok();
+  };
+}
+
+Status ApplyProfile(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  auto& p = ctx.config->profile_settings;
+  return ApplyMap(ctx, key, node, {
+      {"run_times", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(p.run_times, PositiveInt(c, k, n, 1));
+         return Status::Ok();
+       }},
+      {"warmup_times", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(p.warmup_times, PositiveInt(c, k, n, 0));
+         return Status::Ok();
+       }},
+  });
+}
+
+Status ApplyVerify(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  auto& v = ctx.config->verify_settings;
+  return ApplyMap(ctx, key, node, {
+      {"trials", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.trials, PositiveInt(c, k, n, 1));
+         return Status::Ok();
+       }},
+      {"seed", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.seed, PositiveInt(c, k, n, 0));
+         return Status::Ok();
+       }},
+      {"atol", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.atol, OptionalTolerance(c, k, n));
+         return Status::Ok();
+       }},
+      {"rtol", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.rtol, OptionalTolerance(c, k, n));
+         return Status::Ok();
+       }},
+  });
+}
+
+Result<std::string> AnyString(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  if (!node.IsScalar()) return TypeError(ctx, key, "a string", node);
+  return node.Scalar();
+}
+
+Result<std::string> NonEmptyString(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  if (!node.IsScalar() || node.Scalar().empty()) return TypeError(ctx, key, "a non-empty string", node);
+  return node.Scalar();
+}
+
+}  // namespace
+
+Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file, DslConfig* config) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return ConfigError("bad YAML in " + file + " at line " + std::to_string(e.mark.line + 1) +
+                       ": " + e.msg + "; fix the syntax");
+  }
+  if (root.IsNull()) return Status::Ok();  // an empty file changes nothing
+  Ctx ctx{file, config};
+  auto workflows = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return OneOf(c, k, n, kWorkflows);
+  };
+  auto pos_int = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return PositiveInt(c, k, n, 1);
+  };
+  return ApplyMap(ctx, "", root, {
+      {"agent_model_config", ApplyAgents},
+      {"log_dir", Field(&DslConfig::log_dir, NonEmptyString)},
+      {"default_workflow", Field(&DslConfig::default_workflow, workflows)},
+      {"max_steps", Field(&DslConfig::max_steps, pos_int)},
+      {"verify_timeout", Field(&DslConfig::verify_timeout, PositiveNumber)},
+      {"profile_timeout", Field(&DslConfig::profile_timeout, PositiveNumber)},
+      {"inspect_timeout", Field(&DslConfig::inspect_timeout, PositiveNumber)},
+      {"profile_settings", ApplyProfile},
+      {"verify_settings", ApplyVerify},
+      {"python", Field(&DslConfig::python, AnyString)},
+  });
+}
+
+Result<DslConfig> LoadDslConfig(const std::filesystem::path& config_dir, const std::string& dsl,
+                                const std::optional<std::filesystem::path>& override_file) {
+  DslConfig config;
+  std::filesystem::path base = config_dir / (dsl + ".yaml");
+  auto text = ReadFile(base);
+  if (!text.ok()) {
+    return ConfigError("missing DSL config '" + base.string() +
+                       "'; reinstall or set AKG_HOME to the project folder");
+  }
+  AKG_RETURN_IF_ERROR(ApplyConfigYaml(*text, base.string(), &config));
+  if (override_file) {
+    auto user = ReadFile(*override_file);
+    if (!user.ok()) {
+      return ConfigError("cannot read config file '" + override_file->string() +
+                         "'; check the --config path");
+    }
+    AKG_RETURN_IF_ERROR(ApplyConfigYaml(*user, override_file->string(), &config));
+  }
+  return config;
+}
+
+}  // namespace akg

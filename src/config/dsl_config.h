@@ -1,0 +1,52 @@
+// DSL configuration: one YAML file per DSL (configs/<dsl>.yaml), optionally overridden key by
+// key by a user file (--config). Every field below is used by the agent; unknown keys and
+// wrong types are errors that name the key and the file.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+
+namespace akg {
+
+struct ProfileSettings {
+  int run_times = 50;     // timed forward calls per kernel (and per baseline)
+  int warmup_times = 5;   // untimed calls before timing (JIT, caches)
+};
+
+struct VerifySettings {
+  int trials = 3;                // independent seeded trials; each draws fresh inputs
+  int seed = 0;                  // base seed; trial t uses seed + t
+  std::optional<double> atol;    // absent = the dtype's default tolerance
+  std::optional<double> rtol;    // absent = the dtype's default tolerance
+};
+
+struct DslConfig {
+  // agent name -> model level ("complex" | "standard" | "fast"). Agents: kernel_designer,
+  // kernel_gen, task_constructor.
+  std::map<std::string, std::string> agent_model_config = {
+      {"kernel_designer", "complex"}, {"kernel_gen", "standard"}, {"task_constructor", "fast"}};
+  std::string log_dir = "runs";          // run folders go here (relative to the working dir)
+  std::string default_workflow = "default";
+  int max_steps = 3;                     // KernelGen <-> Verifier attempts per kernel
+  double verify_timeout = 300;           // seconds for one verify child (compile included)
+  double profile_timeout = 600;          // seconds for one profile child
+  double inspect_timeout = 120;          // seconds for inspecting the task
+  ProfileSettings profile_settings;
+  VerifySettings verify_settings;
+  std::string python = "";               // harness interpreter; "" = AKG_PYTHON or python3
+  std::map<std::string, std::string> sources;  // key -> file that last set it (for messages)
+};
+
+// Parses YAML text into `config`, overriding only the keys present. `file` names the source
+// in error messages.
+Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file, DslConfig* config);
+
+// Loads <config_dir>/<dsl>.yaml, then the override file if given.
+Result<DslConfig> LoadDslConfig(const std::filesystem::path& config_dir, const std::string& dsl,
+                                const std::optional<std::filesystem::path>& override_file);
+
+}  // namespace akg

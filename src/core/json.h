@@ -1,0 +1,18 @@
+// JSON helpers: nlohmann::json is the in-memory form of every harness message and report.
+// These wrappers catch the library's exceptions and return Result values instead.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace akg {
+
+using Json = nlohmann::json;
+
+// Parses text; the error names `what` (e.g. a file path) and the parser's message.
+Result<Json> ParseJson(const std::string& text, const std::string& what);
+
+}  // namespace akg

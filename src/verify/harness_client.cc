@@ -1,0 +1,209 @@
+#include "verify/harness_client.h"
+
+#include <fmt/format.h>
+
+#include "core/files.h"
+
+namespace akg {
+namespace {
+
+std::string LastLine(const std::string& text) {
+  size_t end = text.find_last_not_of(" \n\r\t");
+  if (end == std::string::npos) return "";
+  size_t start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+bool MentionsMissingModule(const std::string& log, const std::string& module) {
+  return log.find("No module named '" + module + "'") != std::string::npos;
+}
+
+TimingStats ParseStats(const Json& j) {
+  TimingStats s;
+  if (!j.is_object()) return s;
+  s.median_ms = j.value("median_ms", 0.0);
+  s.p10_ms = j.value("p10_ms", 0.0);
+  s.p90_ms = j.value("p90_ms", 0.0);
+  s.mean_ms = j.value("mean_ms", 0.0);
+  s.runs = j.value("runs", 0);
+  return s;
+}
+
+std::string InspectErrorHint(const std::string& kind) {
+  if (kind == "missing_model")
+    return "a task must define class Model(nn.Module), get_inputs() and get_init_inputs()";
+  if (kind == "missing_get_inputs")
+    return "add get_inputs() and get_init_inputs() returning lists of forward/constructor arguments";
+  if (kind == "reference_error") return "make the reference Model run on its own inputs first";
+  if (kind == "load_error") return "fix the task file so that it imports";
+  return "check the task file";
+}
+
+}  // namespace
+
+std::string DescribeChildFailure(const ProcessResult& process) {
+  std::string what = process.Describe();
+  std::string last = LastLine(process.stderr_text);
+  return last.empty() ? what : what + ": " + last;
+}
+
+HarnessClient::HarnessClient(ProcessRunner* runner, HarnessOptions options)
+    : runner_(runner), options_(std::move(options)) {}
+
+std::map<std::string, std::string> HarnessClient::ChildEnvironment(
+    const std::filesystem::path& folder) const {
+  // Only what a compiler and PyTorch need; secrets never pass (see ScrubbedEnvironment).
+  auto env = ScrubbedEnvironment({"PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "CXX", "CUDA_HOME",
+                                  "CUDA_PATH", "OMP_NUM_THREADS", "TORCH_CUDA_ARCH_LIST"});
+  env["HOME"] = folder.string();
+  env["TMPDIR"] = (folder / "tmp").string();
+  env["PYTHONPATH"] = options_.harness_dir.string();
+  env["PYTHONDONTWRITEBYTECODE"] = "1";
+  env["PYTHONUNBUFFERED"] = "1";
+  env["AKG_KERNEL_CACHE"] = (options_.work_root / "kernel_cache").string();
+  env["TRITON_CACHE_DIR"] = (options_.work_root / "triton_cache").string();
+  if (!options_.visible_devices.empty()) env["CUDA_VISIBLE_DEVICES"] = options_.visible_devices;
+  if (options_.triton_interpret) env["TRITON_INTERPRET"] = "1";
+  return env;
+}
+
+Result<HarnessClient::CallOutcome> HarnessClient::Call(const std::string& command,
+                                                       const Json& request, double timeout_s) {
+  int n = ++call_counter_;
+  auto folder = options_.work_root / fmt::format("{:04d}-{}", n, command);
+  std::error_code ec;
+  std::filesystem::create_directories(folder / "tmp", ec);
+  if (ec) return InternalError("cannot create harness folder '" + folder.string() + "': " + ec.message());
+  auto request_path = folder / "request.json";
+  auto result_path = folder / "result.json";
+  AKG_RETURN_IF_ERROR(WriteFileAtomic(request_path, request.dump(2)));
+
+  ProcessSpec spec;
+  spec.argv = {options_.python, "-m", "akg_harness", command, "--request", request_path.string(),
+               "--result", result_path.string()};
+  spec.env = ChildEnvironment(folder);
+  spec.cwd = folder;
+  spec.timeout_s = timeout_s;
+  spec.limits = options_.limits;
+
+  CallOutcome out;
+  out.process = runner_->Run(spec);
+  out.log = out.process.stdout_text;
+  if (!out.process.stderr_text.empty()) out.log += (out.log.empty() ? "" : "\n") + out.process.stderr_text;
+  if (!out.process.started) {
+    return InternalError("cannot start the harness Python '" + options_.python + "': " +
+                         out.process.start_error + "; set AKG_PYTHON or run scripts/setup.sh");
+  }
+  if (out.process.cancelled) return Status::Error(ErrorKind::kCancelled, "interrupted");
+  if (MentionsMissingModule(out.log, "torch") || MentionsMissingModule(out.log, "akg_harness")) {
+    return InternalError("the harness Python '" + options_.python +
+                         "' cannot import torch or akg_harness; run scripts/setup.sh or set "
+                         "AKG_PYTHON to a Python with torch");
+  }
+  auto text = ReadFile(result_path);
+  if (text.ok()) {
+    auto parsed = ParseJson(*text, result_path.string());
+    if (parsed.ok()) out.result = std::move(parsed).value();
+  }
+  return out;
+}
+
+Result<Json> HarnessClient::Inspect(const std::filesystem::path& task_path, int seed,
+                                    double timeout_s) {
+  Json request = {{"task_path", task_path.string()}, {"device", options_.device}, {"seed", seed}};
+  AKG_ASSIGN_OR_RETURN(CallOutcome out, Call("inspect", request, timeout_s));
+  std::string file = task_path.string();
+  if (out.process.timed_out) {
+    return InputError(fmt::format("task file '{}': the reference did not finish within {:.0f} s; "
+                                  "make the task smaller or raise inspect_timeout", file, timeout_s));
+  }
+  if (!out.result) {
+    return InputError("task file '" + file + "': inspecting it failed (" +
+                      DescribeChildFailure(out.process) + ")");
+  }
+  const Json& r = *out.result;
+  if (!r.value("ok", false)) {
+    std::string kind = r.contains("error") ? r["error"].value("kind", "") : "";
+    std::string message = r.contains("error") ? r["error"].value("message", "") : "";
+    return InputError("task file '" + file + "': " + message + "; " + InspectErrorHint(kind));
+  }
+  return r;
+}
+
+Verdict HarnessClient::Verify(const VerifyRequest& req) {
+  Json request = {{"task_path", req.task_path.string()},
+                  {"candidate_path", req.candidate_path.string()},
+                  {"dsl", req.dsl},
+                  {"device", options_.device},
+                  {"seed", req.seed},
+                  {"trials", req.trials},
+                  {"atol", req.atol ? Json(*req.atol) : Json(nullptr)},
+                  {"rtol", req.rtol ? Json(*req.rtol) : Json(nullptr)}};
+  Verdict v;
+  auto out = Call("verify", request, req.timeout_s);
+  if (!out.ok()) {
+    v.kind = VerdictKind::kRuntimeError;
+    v.message = out.status().message();
+    return v;
+  }
+  v.log = out->log;
+  v.wall_seconds = out->process.wall_seconds;
+  if (out->process.timed_out) {
+    v.kind = VerdictKind::kTimeout;
+    v.message = fmt::format("verification did not finish within {:.0f} s (verify_timeout)", req.timeout_s);
+  } else if (!out->result) {
+    v.kind = VerdictKind::kRuntimeError;
+    v.message = "the candidate's process died: " + DescribeChildFailure(out->process);
+  } else {
+    const Json& r = *out->result;
+    v.kind = VerdictFromName(r.value("verdict", "runtime_error"));
+    v.message = r.value("message", "");
+    if (r.contains("log") && r["log"].is_string() && !r["log"].get<std::string>().empty()) {
+      v.log = r["log"].get<std::string>() + "\n--- process output ---\n" + v.log;
+    }
+    v.details = r;
+  }
+  return v;
+}
+
+ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
+  Json request = {{"task_path", req.task_path.string()},
+                  {"candidate_path", req.candidate_path.string()},
+                  {"dsl", req.dsl},
+                  {"device", options_.device},
+                  {"seed", req.seed},
+                  {"warmup_times", req.warmup_times},
+                  {"run_times", req.run_times}};
+  ProfileResult p;
+  auto out = Call("profile", request, req.timeout_s);
+  if (!out.ok()) {
+    p.error = out.status().message();
+    return p;
+  }
+  p.log = out->log;
+  if (out->process.timed_out) {
+    p.error = fmt::format("profiling did not finish within {:.0f} s (profile_timeout)", req.timeout_s);
+    return p;
+  }
+  if (!out->result) {
+    p.error = "the profiling process died: " + DescribeChildFailure(out->process);
+    return p;
+  }
+  const Json& r = *out->result;
+  p.details = r;
+  p.ok = r.value("ok", false);
+  if (!p.ok) {
+    p.error = r.contains("error") ? r["error"].value("message", "profiling failed") : "profiling failed";
+    return p;
+  }
+  p.reference = ParseStats(r.value("reference", Json()));
+  p.candidate = ParseStats(r.value("candidate", Json()));
+  p.speedup_vs_eager = r.value("speedup_vs_eager", 0.0);
+  p.performance_valid = r.value("performance_valid", false);
+  p.timing_method = r.value("timing_method", "");
+  p.device_used = r.value("device_used", "");
+  p.threads = r.value("threads", 0);
+  return p;
+}
+
+}  // namespace akg

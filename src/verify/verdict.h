@@ -1,0 +1,46 @@
+// Verification and profiling outcomes as values. A kernel that fails in any way becomes one of
+// these; it is never an error of the agent.
+#pragma once
+
+#include <string>
+
+#include "core/json.h"
+
+namespace akg {
+
+enum class VerdictKind { kPassed, kCompileError, kRuntimeError, kTimeout, kWrongAnswer, kRejected };
+
+const char* VerdictName(VerdictKind kind);
+// Parses the harness's verdict names; unknown names map to kRuntimeError.
+VerdictKind VerdictFromName(const std::string& name);
+
+struct Verdict {
+  VerdictKind kind = VerdictKind::kRuntimeError;
+  std::string message;  // one line
+  std::string log;      // compiler output, traceback, or the child's output
+  Json details;         // the harness's result (trials, errors, tolerances), or null
+  double wall_seconds = 0;
+
+  bool passed() const { return kind == VerdictKind::kPassed; }
+};
+
+struct TimingStats {
+  double median_ms = 0, p10_ms = 0, p90_ms = 0, mean_ms = 0;
+  int runs = 0;
+};
+
+struct ProfileResult {
+  bool ok = false;
+  std::string error;             // one line when !ok
+  std::string log;
+  TimingStats reference;         // eager PyTorch
+  TimingStats candidate;
+  double speedup_vs_eager = 0;
+  bool performance_valid = false;  // false under the Triton interpreter
+  std::string timing_method;       // "cpu_wall" | "cuda_events"
+  std::string device_used;
+  int threads = 0;
+  Json details;
+};
+
+}  // namespace akg

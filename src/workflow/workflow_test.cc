@@ -1,0 +1,190 @@
+#include "workflow/workflow.h"
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/files.h"
+#include "env/fake_process_runner.h"
+
+namespace akg {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ScriptedDesigner : public KernelDesigner {
+ public:
+  Result<Design> MakeDesign(const DesignRequest&) override {
+    ++calls;
+    return Design{"# sketch\nfuse everything", Json{{"block", 1024}}};
+  }
+  int calls = 0;
+};
+
+// Returns the scripted codes in order and remembers the feedback each call received.
+class ScriptedGen : public KernelGen {
+ public:
+  explicit ScriptedGen(std::vector<std::string> codes) : codes_(std::move(codes)) {}
+  Result<Candidate> Generate(const GenRequest& r) override {
+    feedback_sizes.push_back(r.history.size());
+    if (!r.history.empty()) last_feedback = r.history.back().message;
+    had_design.push_back(r.design != nullptr);
+    if (r.attempt > static_cast<int>(codes_.size())) return UnsupportedError("script exhausted");
+    return Candidate{codes_[r.attempt - 1], "variant " + std::to_string(r.attempt)};
+  }
+  std::vector<size_t> feedback_sizes;
+  std::vector<bool> had_design;
+  std::string last_feedback;
+
+ private:
+  std::vector<std::string> codes_;
+};
+
+std::string ArgAfter(const ProcessSpec& spec, const std::string& flag) {
+  for (size_t i = 0; i + 1 < spec.argv.size(); ++i) {
+    if (spec.argv[i] == flag) return spec.argv[i + 1];
+  }
+  return "";
+}
+
+// Plays the harness: a candidate whose code contains "GOOD" passes, others are wrong answers;
+// "CRASH" dies by SIGSEGV without a result; "HANG" times out. Profile reports `runs`.
+ProcessResult FakeHarness(const ProcessSpec& spec) {
+  std::string command = spec.argv.at(3);
+  Json req = *ParseJson(*ReadFile(ArgAfter(spec, "--request")), "request");
+  Json res;
+  if (command == "verify") {
+    std::string code = *ReadFile(req["candidate_path"].get<std::string>());
+    if (code.find("CRASH") != std::string::npos) return FakeProcessRunner::KilledBySignal(11);
+    if (code.find("HANG") != std::string::npos) return FakeProcessRunner::TimedOut(5);
+    bool good = code.find("GOOD") != std::string::npos;
+    res = {{"verdict", good ? "passed" : "wrong_answer"},
+           {"message", good ? "" : "output 0: 12 of 32 elements differ"},
+           {"trials", Json::array({{{"seed", req["seed"]}, {"passed", good}}})}};
+  } else if (command == "profile") {
+    int runs = req["run_times"];
+    res = {{"ok", true}, {"timing_method", "cpu_wall"}, {"performance_valid", true},
+           {"reference", {{"median_ms", 2.0}, {"runs", runs}}},
+           {"candidate", {{"median_ms", 1.0}, {"runs", runs}}},
+           {"speedup_vs_eager", 2.0}};
+  }
+  EXPECT_TRUE(WriteFileAtomic(ArgAfter(spec, "--result"), res.dump()).ok());
+  return FakeProcessRunner::Exited(0);
+}
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("akg_workflow_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    run_ = std::make_unique<RunFolder>(*RunFolder::Create(root_ / "run"));
+    ASSERT_TRUE(run_->WriteText("task.py", "class Model: pass\n").ok());
+    runner_.SetHandler(FakeHarness);
+    HarnessOptions ho;
+    ho.work_root = root_ / "work";
+    harness_ = std::make_unique<HarnessClient>(&runner_, ho);
+    config_.max_steps = 3;
+    config_.profile_settings.run_times = 17;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  WorkflowContext Context(KernelGen* gen) {
+    WorkflowContext ctx;
+    ctx.task = &task_;
+    ctx.target = {"torch", "cpu", "x86_64", "cpp"};
+    ctx.config = &config_;
+    ctx.designer = &designer_;
+    ctx.kernel_gen = gen;
+    ctx.harness = harness_.get();
+    ctx.run = run_.get();
+    return ctx;
+  }
+
+  fs::path root_;
+  std::unique_ptr<RunFolder> run_;
+  FakeProcessRunner runner_;
+  std::unique_ptr<HarnessClient> harness_;
+  DslConfig config_;
+  TaskInfo task_;
+  ScriptedDesigner designer_;
+};
+
+TEST_F(WorkflowTest, FailedVerificationIsFedBackAndSecondAttemptPasses) {
+  ScriptedGen gen({"bad", "GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->attempts.size(), 2u);
+  EXPECT_EQ(out->attempts[0].verdict.kind, VerdictKind::kWrongAnswer);
+  EXPECT_EQ(out->passing_attempt, 2);
+  EXPECT_EQ(gen.feedback_sizes, (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(gen.last_feedback, "output 0: 12 of 32 elements differ");
+  ASSERT_TRUE(out->profile.has_value());
+  EXPECT_EQ(out->profile->candidate.runs, 17);  // run_times reaches the profiler
+  EXPECT_TRUE(fs::exists(run_->Resolve("design.md")));
+  EXPECT_TRUE(fs::exists(run_->Resolve("attempts/01/verify.json")));
+  EXPECT_TRUE(fs::exists(run_->Resolve("attempts/02/kernel.py")));
+  EXPECT_TRUE(fs::exists(run_->Resolve("profile.json")));
+}
+
+TEST_F(WorkflowTest, CrashAndHangBecomeVerdictsNotErrors) {
+  ScriptedGen gen({"CRASH", "HANG", "GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->attempts[0].verdict.kind, VerdictKind::kRuntimeError);
+  EXPECT_NE(out->attempts[0].verdict.message.find("SIGSEGV"), std::string::npos);
+  EXPECT_EQ(out->attempts[1].verdict.kind, VerdictKind::kTimeout);
+  EXPECT_EQ(out->passing_attempt, 3);
+}
+
+TEST_F(WorkflowTest, StopsAfterMaxStepsWithoutProfiling) {
+  config_.max_steps = 2;
+  ScriptedGen gen({"bad", "bad", "GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->attempts.size(), 2u);
+  EXPECT_EQ(out->passing(), nullptr);
+  EXPECT_FALSE(out->profile.has_value());
+  EXPECT_NE(out->stop_reason.find("max_steps"), std::string::npos);
+}
+
+TEST_F(WorkflowTest, CoderOnlySkipsTheDesigner) {
+  ScriptedGen gen({"GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(designer_.calls, 0);
+  EXPECT_EQ(gen.had_design, (std::vector<bool>{false}));
+  EXPECT_FALSE(out->design.has_value());
+}
+
+TEST_F(WorkflowTest, FirstGenerationFailureIsAnError) {
+  ScriptedGen gen({});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  EXPECT_FALSE(out.ok());
+}
+
+TEST_F(WorkflowTest, CancelBeforeAttemptStopsCleanly) {
+  ScriptedGen gen({"GOOD"});
+  auto ctx = Context(&gen);
+  ctx.cancelled = [] { return true; };
+  auto out = RunGenerateVerifyWorkflow(ctx, "default");
+  ASSERT_TRUE(out.ok());
+  EXPECT_TRUE(out->interrupted);
+  EXPECT_TRUE(out->attempts.empty());
+}
+
+TEST_F(WorkflowTest, HarnessChildGetsScrubbedEnvironmentAndOwnFolder) {
+  setenv("OPENAI_API_KEY", "sk-should-not-leak", 1);
+  ScriptedGen gen({"GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
+  unsetenv("OPENAI_API_KEY");
+  ASSERT_TRUE(out.ok());
+  for (const auto& spec : runner_.specs()) {
+    EXPECT_EQ(spec.env.count("OPENAI_API_KEY"), 0u);
+    EXPECT_EQ(spec.env.at("HOME"), spec.cwd.string());
+    EXPECT_GT(spec.timeout_s, 0);
+  }
+}
+
+}  // namespace
+}  // namespace akg
