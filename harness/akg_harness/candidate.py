@@ -24,16 +24,16 @@ REJECTED = "rejected"
 
 def _is_compile_error(exc: BaseException) -> bool:
     """CompileError from akg_harness.native, from a kernel file that inlines that module (same
-    class name), or from Triton's compiler; also when raised `from` one of those."""
+    class name), or Triton's CompilationError family; also when raised `from` one of those."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        cls = type(current)
-        if isinstance(current, CompileError) or cls.__name__ == "CompileError":
-            return True
-        if cls.__module__.startswith("triton.compiler") and "Compil" in cls.__name__:
-            return True
+        for cls in type(current).__mro__:
+            if cls is CompileError or cls.__name__ == "CompileError":
+                return True
+            if cls.__name__ == "CompilationError" and cls.__module__.startswith("triton."):
+                return True
         current = current.__cause__
     return False
 

@@ -58,3 +58,30 @@ def test_a_missing_key_is_refused():
     del raw["candidate_path"]
     with pytest.raises(RequestError, match="missing key 'candidate_path'"):
         parse_request("verify", raw)
+
+
+def _raise_from(outer: BaseException, inner: BaseException) -> BaseException:
+    try:
+        try:
+            raise inner
+        except BaseException as e:
+            raise outer from e
+    except BaseException as e:
+        return e
+
+
+def test_compile_errors_are_told_from_runtime_errors():
+    from akg_harness.candidate import verdict_for
+    from akg_harness.native import CompileError
+
+    class InlinedCompileError(RuntimeError):
+        pass
+    InlinedCompileError.__name__ = "CompileError"  # as in a kernel file that inlines native.py
+    triton_base = type("CompilationError", (Exception,), {"__module__": "triton.compiler.errors"})
+    triton_sub = type("UnsupportedLanguageConstruct", (triton_base,), {})
+    assert verdict_for(CompileError("g++ failed")) == "compile_error"
+    assert verdict_for(InlinedCompileError("g++ failed")) == "compile_error"
+    assert verdict_for(triton_sub("bad construct")) == "compile_error"
+    assert verdict_for(_raise_from(RuntimeError("wrapped"), CompileError("x"))) == "compile_error"
+    assert verdict_for(ValueError("bad value")) == "runtime_error"
+    assert verdict_for(loader.SourceSyntaxError(SyntaxError("x"))) == "compile_error"

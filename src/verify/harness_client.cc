@@ -7,6 +7,9 @@
 namespace akg {
 namespace {
 
+// The harness's exit status when the task itself (not the candidate) broke; no result file.
+constexpr int kTaskBrokenExit = 3;
+
 std::string LastLine(const std::string& text) {
   size_t end = text.find_last_not_of(" \n\r\t");
   if (end == std::string::npos) return "";
@@ -151,6 +154,10 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
   if (out->process.timed_out) {
     v.kind = VerdictKind::kTimeout;
     v.message = fmt::format("verification did not finish within {:.0f} s (verify_timeout)", req.timeout_s);
+  } else if (!out->result && out->process.exit_code == kTaskBrokenExit) {
+    v.kind = VerdictKind::kRuntimeError;
+    v.message = "the task's reference failed during verification: " +
+                DescribeChildFailure(out->process);
   } else if (!out->result) {
     v.kind = VerdictKind::kRuntimeError;
     v.message = "the candidate's process died: " + DescribeChildFailure(out->process);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# On the GPU machine: the builtin model writes triton_cuda kernels for GPU-sized fused chains,
+# verifies and profiles them (CUDA events, L2 flushed). Results go to $OUT (summary.txt and
+# runs.tar.gz with every run folder). Carry .gpu (see pack.sh).
+set -uo pipefail
+export AKG_HOME="$PWD" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
+out="${OUT:-/tmp/out}"; mkdir -p "$out/runs"
+{
+  date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  "$AKG_PYTHON" -c 'import sys, torch, triton; print("python", sys.version.split()[0], "torch", torch.__version__, "triton", triton.__version__, "cuda", torch.version.cuda)'
+} > "$out/env.txt" 2>&1
+cat "$out/env.txt"
+tasks="${TASKS:-gelu_scale_add_large swish_large softsign_large mish_large sub_exp_tanh_gelu_large elu_channel_bias_large}"
+for t in $tasks; do
+  echo "=== $t"
+  .gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices 0 \
+    --task "bench/gpu_tasks/$t.py" --out "$out/runs/$t" 2>&1 | tail -n 14 | tee "$out/runs/$t.log"
+done
+"$AKG_PYTHON" - "$out/runs" > "$out/summary.txt" <<'PY'
+import json, pathlib, sys
+rows = []
+for rep in sorted(pathlib.Path(sys.argv[1]).glob("*/report.json")):
+    r = json.loads(rep.read_text()); p = r.get("profile", {})
+    if p.get("ok"):
+        rows.append(f"{rep.parent.name:28} verified={r['verified']} eager={p['reference_eager']['median_ms']:.4f} ms "
+                    f"kernel={p['kernel']['median_ms']:.4f} ms (p10 {p['kernel']['p10_ms']:.4f}, p90 {p['kernel']['p90_ms']:.4f}) "
+                    f"speedup={p['speedup_vs_eager']:.2f}x method={p['timing_method']} attempts={len(r['attempts'])}")
+    else:
+        rows.append(f"{rep.parent.name:28} verified={r['verified']} profile={p}")
+print("\n".join(rows))
+PY
+cat "$out/summary.txt"
+tar -C "$out" -czf "$out/runs.tar.gz" runs && rm -rf "$out/runs"
