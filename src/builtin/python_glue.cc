@@ -78,7 +78,7 @@ std::vector<std::string> ForwardParamNames(const ElementwiseGraph& graph) {
 }
 
 std::string PlanHelpersSource() {
-  return fmt::format("_RANK = {}\n\n", kGlueRank) + (kPlanHelpers + 1);
+  return fmt::format("_RANK = {}\n\n\n", kGlueRank) + (kPlanHelpers + 1);
 }
 
 std::string ModelNewSource(const ElementwiseGraph& graph) {

@@ -109,6 +109,7 @@ def _launch(operands):
                             BLOCK=BLOCK, num_warps=NUM_WARPS, **flags)
     return out
 
+
 )PY";
 
 }  // namespace
