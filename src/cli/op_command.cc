@@ -212,7 +212,13 @@ int RunOpCommand(const OpOptions& o, const OpDeps& deps) {
   if (!outcome.ok()) {
     std::error_code ec;
     fs::remove_all(run->path(), ec);  // nothing useful was produced
-    return Fail(deps, outcome.status());
+    Status s = outcome.status();
+    if (s.kind() == ErrorKind::kUnsupported) {
+      s = UnsupportedError(s.message() +
+                           "; such tasks need an LLM-backed agent, which this build does not "
+                           "include yet (only the builtin model)");
+    }
+    return Fail(deps, s);
   }
 
   RunSummary summary{&*task, p.target, &p.config, &*outcome, agents.models, run->path().string(),

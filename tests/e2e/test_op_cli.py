@@ -32,7 +32,7 @@ def test_cpu_example_produces_verified_profiled_kernel(run_cli, tmp_path):
     for name in ("task.py", "inspect.json", "design.md", "kernel.py", "report.md",
                  "profile.json", "attempts/01/kernel.py", "attempts/01/verify.log"):
         assert (out / name).exists(), name
-    assert "akg_harness" not in (out / "kernel.py").read_text()  # self-contained
+    assert "from akg_harness" not in (out / "kernel.py").read_text()  # self-contained
 
 
 def test_final_kernel_is_importable_without_the_harness(run_cli, tmp_path):
@@ -109,9 +109,9 @@ BAD_INPUTS = [
     ([*CPU_TARGET, "--task", str(FIXTURES / "no_model.py")], "class Model"),
     ([*CPU_TARGET, "--task", str(FIXTURES / "no_get_inputs.py")], "get_inputs"),
     ([*CPU_TARGET, "--task", str(FIXTURES / "reference_raises.py")], "broken on purpose"),
-    ([*CPU_TARGET, "--task", str(FIXTURES / "matmul.py")], "aten.mm"),
+    ([*CPU_TARGET, "--task", str(FIXTURES / "matmul.py")], "aten.matmul"),
     ([*CPU_TARGET, "--task", "T", "--workflow", "evolve"], "not available"),
-    ([*CPU_TARGET, "--intent", "Generate a fast fourier transform"], "catalogue"),
+    ([*CPU_TARGET, "--intent", "Generate a fast fourier transform"], "could not map"),
     ([*CPU_TARGET], "--task"),
 ]
 
