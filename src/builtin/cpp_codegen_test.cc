@@ -35,7 +35,7 @@ TEST(CppCodegenTest, CandidateHasLoaderCtypesCallAndModelNew) {
   EXPECT_TRUE(Has(code, "def forward(self, x, y):"));
   EXPECT_TRUE(Has(code, "return _launch([x, y])"));
   EXPECT_TRUE(Has(code, "torch.broadcast_shapes("));
-  EXPECT_TRUE(Has(code, "torch.empty(shape, dtype=torch.float32)"));
+  EXPECT_TRUE(Has(code, "torch.empty(first.shape, dtype=torch.float32)"));
   EXPECT_TRUE(Has(code, "v.data_ptr()"));
 }
 

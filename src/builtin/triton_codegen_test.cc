@@ -21,9 +21,14 @@ bool Has(const std::string& text, const std::string& piece) {
 
 TEST(TritonCodegenTest, KernelHasConstexprFlagsAndFp32Math) {
   std::string code = Generate(GeluMulAdd({123, 457}));
-  EXPECT_TRUE(Has(code, "@triton.jit\ndef _akg_fused_kernel(out_ptr, in0_ptr, in1_ptr, numel"));
-  EXPECT_TRUE(Has(code, "FULL0: tl.constexpr, FULL1: tl.constexpr, BLOCK: tl.constexpr"));
+  EXPECT_TRUE(Has(code, "@triton.jit\ndef _akg_strided_kernel(out_ptr, in0_ptr, in1_ptr, numel"));
+  EXPECT_TRUE(Has(code, "FULL0: tl.constexpr, FULL1: tl.constexpr, WIDE: tl.constexpr, "
+                        "BLOCK: tl.constexpr"));
+  EXPECT_TRUE(Has(code, "@triton.jit\ndef _akg_linear_kernel(out_ptr, in0_ptr, in1_ptr, numel, "
+                        "WIDE: tl.constexpr, BLOCK: tl.constexpr):"));
+  EXPECT_TRUE(Has(code, "@triton.jit\ndef _akg_expr(v0, v1):"));
   EXPECT_TRUE(Has(code, "tl.program_id(0).to(tl.int64) * BLOCK"));
+  EXPECT_TRUE(Has(code, "WIDE=numel + BLOCK >= 2**31"));
   EXPECT_TRUE(Has(code, ".to(tl.float32)"));
   EXPECT_TRUE(Has(code, "tl.math.erf("));
   EXPECT_TRUE(Has(code, ".to(out_ptr.dtype.element_ty)"));
@@ -33,10 +38,11 @@ TEST(TritonCodegenTest, KernelHasConstexprFlagsAndFp32Math) {
 
 TEST(TritonCodegenTest, LaunchUsesTheInputsDeviceAndRuntimeFlags) {
   std::string code = Generate(GeluMulAdd({64, 64}));
-  EXPECT_TRUE(Has(code, "device=operands[0].device"));
+  EXPECT_TRUE(Has(code, "device=first.device"));
   EXPECT_TRUE(Has(code, "FAST_PATHS and v.is_contiguous()"));
   EXPECT_TRUE(Has(code, "FAST_PATHS = True"));
-  EXPECT_TRUE(Has(code, "grid = (triton.cdiv(numel, BLOCK),)"));
+  EXPECT_TRUE(Has(code, "_akg_linear_kernel[(triton.cdiv(numel, BLOCK),)]("));
+  EXPECT_TRUE(Has(code, "_akg_strided_kernel[(triton.cdiv(numel, BLOCK),)]("));
   EXPECT_TRUE(Has(code, "def forward(self, x, y):"));
 }
 
