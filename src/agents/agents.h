@@ -38,6 +38,7 @@ struct Feedback {
   std::string verdict;  // "compile_error", "runtime_error", "wrong_answer", ...
   std::string message;  // one line
   std::string log;      // compiler output or traceback (may be long)
+  std::string reason;   // stable reason code (docs/INTEGRITY.md), may be ""
 };
 
 struct GenRequest {

@@ -183,6 +183,15 @@ std::string CppKernelSource(const ElementwiseGraph& graph, const CppCodegenOptio
   return Header(graph, options.conservative) + decls + body;
 }
 
+std::vector<std::string> CppVectorMathCalls(const ElementwiseGraph& graph) {
+  std::string source = CppKernelSource(graph, {});
+  std::vector<std::string> calls;
+  for (const char* f : kVectorMath) {
+    if (source.find(std::string("float ") + f + "(float)") != std::string::npos) calls.push_back(f);
+  }
+  return calls;
+}
+
 Result<std::string> GenerateCppCandidate(const ElementwiseGraph& graph,
                                          const CppCodegenOptions& options) {
   for (const TensorArg& arg : graph.inputs) {

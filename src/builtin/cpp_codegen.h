@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "builtin/elementwise_ir.h"
 #include "builtin/tunables.h"
@@ -17,6 +18,9 @@ struct CppCodegenOptions {
   // through its strides, libm called without vector variants.
   bool conservative = false;
 };
+
+// The libm functions the fast kernel calls through libmvec's vector variants ("expf", ...).
+std::vector<std::string> CppVectorMathCalls(const ElementwiseGraph& graph);
 
 // The C++ translation unit alone (exports `akg_fused_elementwise`).
 std::string CppKernelSource(const ElementwiseGraph& graph, const CppCodegenOptions& options);

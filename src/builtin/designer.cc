@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "builtin/cpp_codegen.h"
 #include "builtin/elementwise_ir.h"
 #include "builtin/kernel_gen.h"
 #include "builtin/tunables.h"
@@ -61,8 +62,14 @@ std::string TrafficSection(const EagerTraffic& eager,
   return s + "\n";
 }
 
-std::string CppSections(const CppTunables& t) {
+std::string CppSections(const ElementwiseGraph& g, const CppTunables& t) {
   std::string threads = t.num_threads > 0 ? std::to_string(t.num_threads) : "all cores";
+  std::string calls;
+  for (const std::string& f : CppVectorMathCalls(g)) calls += (calls.empty() ? "" : ", ") + f;
+  std::string math = calls.empty()
+      ? "The expression needs no libm call, so the loop is plain vector arithmetic and blends."
+      : "Its libm calls (" + calls + ") are declared `simd(\"notinbranch\")`, so GCC calls "
+        "glibc's libmvec vector variants; each call sits outside any conditional.";
   return fmt::format(
       "## Parallel mapping\n\n"
       "The Python glue broadcasts the operands at run time (expanded views, no copies), merges "
@@ -73,26 +80,27 @@ std::string CppSections(const CppTunables& t) {
       "## Vectorisation\n\n"
       "Per tile each operand is read in place (unit stride), splatted (stride 0: broadcast) or "
       "gathered into an L1 buffer, so one `#pragma omp simd` loop evaluates the whole "
-      "expression on unit-stride data. Transcendentals (expf, erff, tanhf, expm1f, log1pf, "
-      "logf) are declared `simd(\"notinbranch\")`, so GCC calls glibc's libmvec vector "
-      "variants; each call sits outside any conditional. No fast-math: NaN and Inf follow "
-      "PyTorch.\n\n"
+      "expression on unit-stride data. {3} No fast-math and no FMA contraction: NaN, Inf "
+      "and rounding follow eager PyTorch.\n\n"
       "## Tunables\n\n"
       "- tile = {0}: 4 KiB per operand at 1024, so the staging buffers stay in L1 while a "
       "work item is long enough to amortise its index arithmetic.\n"
       "- schedule = {1}: every work item costs the same, so static chunks keep each thread on "
       "a contiguous range of memory.\n"
       "- threads = {2}: the chain is bandwidth-bound and all cores share it.\n",
-      t.tile, t.schedule, threads);
+      t.tile, t.schedule, threads, math);
 }
 
 std::string TritonSections(const TritonTunables& t) {
   return fmt::format(
       "## Parallel mapping\n\n"
-      "A 1-D grid of cdiv(numel, BLOCK) programs over the contiguous output. The Python glue "
-      "broadcasts and coalesces the operands to 4 dims at run time; an operand that is "
+      "A 1-D grid of cdiv(numel, BLOCK) programs over the contiguous output. When every "
+      "operand has the output's shape and is contiguous, a linear kernel with the fewest "
+      "arguments runs (launch overhead counts for sub-millisecond kernels). Otherwise the "
+      "Python glue broadcasts and coalesces the operands to 4 dims at run time; an operand "
       "contiguous with the output (constexpr flag FULL<k>) is read at the linear offset, any "
-      "other through the 4-d index and its runtime strides (stride 0 = broadcast).\n\n"
+      "other through the 4-d index and its runtime strides (stride 0 = broadcast), in 32-bit "
+      "index arithmetic unless an offset can reach 2**31.\n\n"
       "## Vectorisation\n\n"
       "Loads are cast to fp32, the expression is evaluated in fp32 registers (tanh, expm1 "
       "and log1p written with tl.exp/tl.log in accurate forms, no libdevice) and the result "
@@ -141,7 +149,7 @@ Result<Design> BuiltinDesigner::MakeDesign(const DesignRequest& request) {
   Json tunables;
   if (dsl == "cpp") {
     CppTunables t = DefaultCppTunables(numel);
-    design.sketch += CppSections(t);
+    design.sketch += CppSections(g, t);
     tunables = ToJson(t);
   } else {
     TritonTunables t = DefaultTritonTunables(numel);

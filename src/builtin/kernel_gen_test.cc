@@ -79,7 +79,10 @@ TEST(BuiltinKernelGenTest, FailedAttemptLeadsToTheConservativeVariant) {
   for (const char* dsl : {"cpp", "triton_cuda"}) {
     GenRequest request = Request(task, dsl);
     request.attempt = 2;
-    request.history.push_back({"wrong_answer", "mismatch", ""});
+    Feedback failed;
+    failed.verdict = "wrong_answer";
+    failed.message = "mismatch";
+    request.history.push_back(failed);
     Result<Candidate> c = BuiltinKernelGen().Generate(request);
     ASSERT_TRUE(c.ok()) << c.status().message();
     EXPECT_NE(c->description.find("conservative variant after wrong_answer"), std::string::npos)
@@ -106,6 +109,7 @@ TEST(BuiltinDesignerTest, SketchCountsTrafficAgainstEager) {
   EXPECT_NE(d->sketch.find("reads 128.0 MiB and writes 64.0 MiB"), std::string::npos);
   EXPECT_NE(d->sketch.find("2.33x fewer bytes"), std::string::npos);
   EXPECT_NE(d->sketch.find("tile = 1024"), std::string::npos);
+  EXPECT_NE(d->sketch.find("Its libm calls (erff) are declared"), std::string::npos);
   EXPECT_EQ(d->hints["dsl"], "cpp");
   EXPECT_EQ(d->hints["tunables"]["tile"], 1024);
   EXPECT_EQ(d->hints["eager_kernels"], 3);

@@ -158,7 +158,7 @@ std::string GenerateTritonCandidate(const ElementwiseGraph& graph,
   int inputs = static_cast<int>(graph.UsedInputs().size());
   int block = options.tunables.block;
   if (options.conservative) block = std::min(block, 256);
-  return DocstringSource(graph, "triton_cuda DSL: one fused Triton kernel") +
+  return DocstringSource(graph, "triton_cuda DSL: fused Triton kernels") +
          "import functools\n\nimport torch\nimport torch.nn as nn\nimport triton\n"
          "import triton.language as tl\n\n" +
          fmt::format("BLOCK = {}\nNUM_WARPS = {}\n", block, options.tunables.num_warps) +

@@ -1,7 +1,8 @@
-// The triton_cuda DSL backend of the builtin model: a candidate Python file with one
-// @triton.jit kernel over a 1-D grid that evaluates a fused ElementwiseGraph in fp32 for
-// float32/float16/bfloat16 tensors of any shape (also under TRITON_INTERPRET=1 on CPU
-// tensors). See kernel_gen.h for the map.
+// The triton_cuda DSL backend of the builtin model: a candidate Python file whose @triton.jit
+// kernels (1-D grid) evaluate a fused ElementwiseGraph in fp32 for float32/float16/bfloat16
+// tensors of any shape, also under TRITON_INTERPRET=1 on CPU tensors. Same-shape contiguous
+// operands take a linear kernel with the fewest arguments (cheapest launch); any other layout
+// takes a strided kernel over the broadcast output. See kernel_gen.h for the map.
 #pragma once
 
 #include <string>

@@ -15,6 +15,7 @@
 #include "store/run_folder.h"
 #include "store/standalone.h"
 #include "verify/harness_client.h"
+#include "verify/peaks.h"
 #include "workflow/workflow.h"
 
 namespace akg {
@@ -206,6 +207,10 @@ int RunOpCommand(const OpOptions& o, const OpDeps& deps) {
   ctx.kernel_gen = agents.kernel_gen.get();
   ctx.harness = &harness;
   ctx.run = &*run;
+  PeaksLookup peaks = ResolvePeaks(HomeDir() / "configs" / "arch_peaks.yaml", p.target.arch,
+                                   DefaultPeaksCacheDir(), &harness);
+  if (!peaks.note.empty()) *deps.err << "akg_cli: note: " << peaks.note << "\n";
+  ctx.peaks = peaks.peaks;
   ctx.log = [&deps](const std::string& line) { *deps.out << line << "\n" << std::flush; };
   ctx.cancelled = [] { return CancelRequested(); };
   auto outcome = RunGenerateVerifyWorkflow(ctx, p.workflow);

@@ -66,6 +66,30 @@ Result<std::string> OneOf(const Ctx& ctx, const std::string& key, const YAML::No
   return node.Scalar();
 }
 
+Result<std::vector<std::string>> StringList(const Ctx& ctx, const std::string& key,
+                                            const YAML::Node& node,
+                                            const std::set<std::string>& allowed) {
+  if (!node.IsSequence()) return TypeError(ctx, key, "a list", node);
+  std::vector<std::string> items;
+  for (const auto& item : node) {
+    if (!item.IsScalar() || (!allowed.empty() && !allowed.count(item.Scalar()))) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return TypeError(ctx, key, allowed.empty() ? "a list of strings" : "a list of: " + list, item);
+    }
+    items.push_back(item.Scalar());
+  }
+  return items;
+}
+
+Result<bool> Bool(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  try {
+    if (node.IsScalar()) return node.as<bool>();
+  } catch (const YAML::Exception&) {
+  }
+  return TypeError(ctx, key, "true or false", node);
+}
+
 Result<std::optional<double>> OptionalTolerance(const Ctx& ctx, const std::string& key,
                                                 const YAML::Node& node) {
   if (node.IsNull()) return std::optional<double>();
@@ -124,6 +148,18 @@ Status ApplyProfile(const Ctx& ctx, const std::string& key, const YAML::Node& no
          AKG_ASSIGN_OR_RETURN(p.warmup_times, PositiveInt(c, k, n, 0));
          return Status::Ok();
        }},
+      {"baselines", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(p.baselines, StringList(c, k, n, {"eager", "torch_compile"}));
+         return Status::Ok();
+       }},
+      {"graph_below_us", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(p.graph_below_us, PositiveNumber(c, k, n));
+         return Status::Ok();
+       }},
+      {"suspect_speedup", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(p.suspect_speedup, PositiveNumber(c, k, n));
+         return Status::Ok();
+       }},
   });
 }
 
@@ -144,6 +180,18 @@ Status ApplyVerify(const Ctx& ctx, const std::string& key, const YAML::Node& nod
        }},
       {"rtol", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
          AKG_ASSIGN_OR_RETURN(v.rtol, OptionalTolerance(c, k, n));
+         return Status::Ok();
+       }},
+      {"policy", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.policy, OneOf(c, k, n, {"strict", "partial"}));
+         return Status::Ok();
+       }},
+      {"reference_cache", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.reference_cache, Bool(c, k, n));
+         return Status::Ok();
+       }},
+      {"extra_glue", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+         AKG_ASSIGN_OR_RETURN(v.extra_glue, StringList(c, k, n, {}));
          return Status::Ok();
        }},
   });

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -15,10 +16,18 @@ namespace akg {
 struct ProfileSettings {
   int run_times = 50;     // timed forward calls per kernel (and per baseline)
   int warmup_times = 5;   // untimed calls before timing (JIT, caches)
+  // Baselines timed in the same process on the same inputs: "eager", "torch_compile".
+  std::vector<std::string> baselines = {"eager", "torch_compile"};
+  double graph_below_us = 100;   // GPU: kernels faster than this are timed by CUDA-graph replay
+  double suspect_speedup = 10;   // a speedup vs eager above this triggers re-verification
 };
 
 struct VerifySettings {
-  int trials = 3;                // independent seeded trials; each draws fresh inputs
+  int trials = 5;                // independent seeded trials; each draws fresh inputs
+  std::string policy = "strict";  // "strict": custom kernels do all the work; "partial": some
+                                  // framework operators may remain (listed in the verdict)
+  bool reference_cache = true;   // cache reference outputs per (task, seed, device, dtype)
+  std::vector<std::string> extra_glue;  // framework calls allowed in forward besides the glue list
   int seed = 0;                  // base seed; trial t uses seed + t
   std::optional<double> atol;    // absent = the dtype's default tolerance
   std::optional<double> rtol;    // absent = the dtype's default tolerance

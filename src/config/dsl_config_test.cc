@@ -18,8 +18,8 @@ max_steps: 5
 verify_timeout: 12.5
 profile_timeout: 30
 inspect_timeout: 40
-profile_settings: {run_times: 7, warmup_times: 0}
-verify_settings: {trials: 2, seed: 9, atol: 0.001, rtol: null}
+profile_settings: {run_times: 7, warmup_times: 0, baselines: [eager], graph_below_us: 50, suspect_speedup: 20}
+verify_settings: {trials: 2, seed: 9, atol: 0.001, rtol: null, policy: partial, reference_cache: false, extra_glue: [torch.cat]}
 python: /usr/bin/python3
 )", "a.yaml", &c);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -39,6 +39,12 @@ python: /usr/bin/python3
   EXPECT_DOUBLE_EQ(*c.verify_settings.atol, 0.001);
   EXPECT_FALSE(c.verify_settings.rtol.has_value());
   EXPECT_EQ(c.python, "/usr/bin/python3");
+  EXPECT_EQ(c.profile_settings.baselines, (std::vector<std::string>{"eager"}));
+  EXPECT_DOUBLE_EQ(c.profile_settings.graph_below_us, 50);
+  EXPECT_DOUBLE_EQ(c.profile_settings.suspect_speedup, 20);
+  EXPECT_EQ(c.verify_settings.policy, "partial");
+  EXPECT_FALSE(c.verify_settings.reference_cache);
+  EXPECT_EQ(c.verify_settings.extra_glue, (std::vector<std::string>{"torch.cat"}));
   EXPECT_EQ(c.sources["profile_settings.run_times"], "a.yaml");
 }
 
@@ -68,6 +74,9 @@ TEST(DslConfigTest, RejectsUnknownModelLevelAndWorkflow) {
   EXPECT_FALSE(ApplyConfigYaml("default_workflow: magic\n", "f", &c).ok());
   EXPECT_FALSE(ApplyConfigYaml("max_steps: 0\n", "f", &c).ok());
   EXPECT_FALSE(ApplyConfigYaml("- a\n- b\n", "f", &c).ok());
+  EXPECT_FALSE(ApplyConfigYaml("verify_settings: {policy: lenient}\n", "f", &c).ok());
+  EXPECT_FALSE(ApplyConfigYaml("profile_settings: {baselines: [eager, tvm]}\n", "f", &c).ok());
+  EXPECT_FALSE(ApplyConfigYaml("verify_settings: {reference_cache: maybe}\n", "f", &c).ok());
 }
 
 TEST(DslConfigTest, BadYamlReportsLine) {

@@ -30,16 +30,32 @@ Json ConfigJson(const DslConfig& c) {
 
 Json ProfileJson(const ProfileResult& p) {
   if (!p.ok) return {{"ok", false}, {"error", p.error}};
-  return {{"ok", true},
+  Json j = {{"ok", true},
           {"reference_eager", StatsJson(p.reference)},
           {"kernel", StatsJson(p.candidate)},
+          {"torch_compile", p.torch_compile ? StatsJson(*p.torch_compile) : Json(nullptr)},
           {"speedup_vs_eager", p.speedup_vs_eager},
-          {"speedup_vs_torch_compile", nullptr},
-          {"torch_compile_note", "torch.compile baseline not measured in this version"},
+          {"speedup_vs_torch_compile",
+           p.speedup_vs_torch_compile ? Json(*p.speedup_vs_torch_compile) : Json(nullptr)},
+          {"sol", p.sol},
+          {"suspect", p.suspect},
           {"performance_valid", p.performance_valid},
           {"timing_method", p.timing_method},
           {"device_used", p.device_used},
           {"threads", p.threads}};
+  if (!p.torch_compile_error.empty()) j["torch_compile_error"] = p.torch_compile_error;
+  return j;
+}
+
+// "0.62 of speed of light (floor 0.72 ms: memory)" or "" when unknown.
+std::string SolLine(const ProfileResult& p) {
+  const Json& s = p.sol;
+  if (!s.is_object() || !s.contains("fraction_of_sol_candidate") ||
+      !s["fraction_of_sol_candidate"].is_number()) {
+    return "";
+  }
+  return fmt::format("{:.2f} (floor {:.4f} ms)", s["fraction_of_sol_candidate"].get<double>(),
+                     s.value("sol_ms", 0.0));
 }
 
 std::string Ms(double v) { return fmt::format("{:.4f} ms", v); }
@@ -54,6 +70,7 @@ Json BuildReportJson(const RunSummary& s) {
                         {"description", a.description},
                         {"kernel", a.code_path},
                         {"verdict", VerdictName(a.verdict.kind)},
+                        {"reason", a.verdict.reason},
                         {"message", a.verdict.message},
                         {"verify_seconds", a.verdict.wall_seconds}});
   }
@@ -75,6 +92,17 @@ Json BuildReportJson(const RunSummary& s) {
             {"triton_interpreter", s.triton_interpreter}};
   if (!o.stop_reason.empty()) r["stop_reason"] = o.stop_reason;
   if (o.profile) r["profile"] = ProfileJson(*o.profile);
+  if (o.reverification) {
+    r["reverification"] = {{"verdict", VerdictName(o.reverification->kind)},
+                           {"reason", o.reverification->reason},
+                           {"message", o.reverification->message}};
+  }
+  if (const Attempt* a = o.passing(); a && a->verdict.details.is_object()) {
+    r["policy"] = a->verdict.details.value("policy", s.config->verify_settings.policy);
+    r["framework_ops"] = a->verdict.details.value("framework_ops", Json::array());
+  } else {
+    r["policy"] = s.config->verify_settings.policy;
+  }
   return r;
 }
 
@@ -84,7 +112,8 @@ std::string FormatFinalTable(const RunSummary& s) {
   for (const auto& a : o.attempts) {
     std::string msg = a.verdict.message.size() > 70 ? a.verdict.message.substr(0, 67) + "..."
                                                     : a.verdict.message;
-    out += fmt::format("{:<8} {:<14} {}\n", a.number, VerdictName(a.verdict.kind), msg);
+    out += fmt::format("{:<8} {:<14} {}\n", a.number, VerdictName(a.verdict.kind),
+                       a.verdict.reason.empty() ? msg : a.verdict.reason + ": " + msg);
   }
   out += "\n";
   bool correct = o.passing() != nullptr;
@@ -95,8 +124,22 @@ std::string FormatFinalTable(const RunSummary& s) {
                        Ms(p.reference.p10_ms), Ms(p.reference.p90_ms));
     out += fmt::format("{:<22} {} (p10 {}, p90 {})\n", "kernel", Ms(p.candidate.median_ms),
                        Ms(p.candidate.p10_ms), Ms(p.candidate.p90_ms));
+    if (p.torch_compile) {
+      out += fmt::format("{:<22} {} (p10 {}, p90 {})\n", "torch.compile", Ms(p.torch_compile->median_ms),
+                         Ms(p.torch_compile->p10_ms), Ms(p.torch_compile->p90_ms));
+    } else if (!p.torch_compile_error.empty()) {
+      out += fmt::format("{:<22} failed: {}\n", "torch.compile", p.torch_compile_error);
+    }
     out += fmt::format("{:<22} {:.2f}x{}\n", "speedup vs eager", p.speedup_vs_eager,
                        p.performance_valid ? "" : "  (NOT performance: Triton interpreter on CPU)");
+    if (p.speedup_vs_torch_compile) {
+      out += fmt::format("{:<22} {:.2f}x\n", "speedup vs compile", *p.speedup_vs_torch_compile);
+    }
+    if (std::string sol = SolLine(p); !sol.empty()) out += fmt::format("{:<22} {}\n", "fraction of SOL", sol);
+    for (const auto& why : p.suspect) out += fmt::format("{:<22} {}\n", "SUSPECT", why);
+    if (o.reverification) {
+      out += fmt::format("{:<22} {}\n", "re-verification", VerdictName(o.reverification->kind));
+    }
     out += fmt::format("{:<22} {} runs after {} warmup, {} ({} threads)\n", "timing",
                        p.reference.runs, s.config->profile_settings.warmup_times, p.timing_method,
                        p.threads);

@@ -42,6 +42,31 @@ std::string InspectErrorHint(const std::string& kind) {
   return "check the task file";
 }
 
+double NumberOr(const Json& j, const char* key, double fallback) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+}
+
+void ParseBaselinesAndSol(const Json& r, ProfileResult* p) {
+  if (r.contains("baselines") && r["baselines"].is_object() &&
+      r["baselines"].contains("torch_compile")) {
+    const Json& tc = r["baselines"]["torch_compile"];
+    if (tc.is_object() && tc.contains("median_ms")) {
+      p->torch_compile = ParseStats(tc);
+    } else if (tc.is_object()) {
+      p->torch_compile_error = tc.value("error", std::string("torch.compile failed"));
+    }
+  }
+  if (r.contains("speedup_vs_torch_compile") && r["speedup_vs_torch_compile"].is_number()) {
+    p->speedup_vs_torch_compile = r["speedup_vs_torch_compile"].get<double>();
+  }
+  if (r.contains("sol")) p->sol = r["sol"];
+  if (r.contains("suspect") && r["suspect"].is_array()) {
+    for (const auto& s : r["suspect"]) {
+      if (s.is_string()) p->suspect.push_back(s.get<std::string>());
+    }
+  }
+}
+
 }  // namespace
 
 std::string DescribeChildFailure(const ProcessResult& process) {
@@ -141,7 +166,12 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
                   {"seed", req.seed},
                   {"trials", req.trials},
                   {"atol", req.atol ? Json(*req.atol) : Json(nullptr)},
-                  {"rtol", req.rtol ? Json(*req.rtol) : Json(nullptr)}};
+                  {"rtol", req.rtol ? Json(*req.rtol) : Json(nullptr)},
+                  {"policy", req.policy},
+                  {"extra_glue", req.extra_glue}};
+  if (req.reference_cache) {
+    request["reference_cache_dir"] = (options_.work_root / "reference_cache").string();
+  }
   Verdict v;
   auto out = Call("verify", request, req.timeout_s);
   if (!out.ok()) {
@@ -153,6 +183,7 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
   v.wall_seconds = out->process.wall_seconds;
   if (out->process.timed_out) {
     v.kind = VerdictKind::kTimeout;
+    v.reason = "timed_out";
     v.message = fmt::format("verification did not finish within {:.0f} s (verify_timeout)", req.timeout_s);
   } else if (!out->result && out->process.exit_code == kTaskBrokenExit) {
     v.kind = VerdictKind::kRuntimeError;
@@ -165,12 +196,23 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     const Json& r = *out->result;
     v.kind = VerdictFromName(r.value("verdict", "runtime_error"));
     v.message = r.value("message", "");
+    v.reason = r.contains("reason") && r["reason"].is_string() ? r["reason"].get<std::string>() : "";
     if (r.contains("log") && r["log"].is_string() && !r["log"].get<std::string>().empty()) {
       v.log = r["log"].get<std::string>() + "\n--- process output ---\n" + v.log;
     }
     v.details = r;
   }
   return v;
+}
+
+Result<Json> HarnessClient::MeasurePeaks(double timeout_s) {
+  Json request = {{"device", options_.device}};
+  AKG_ASSIGN_OR_RETURN(CallOutcome out, Call("peaks", request, timeout_s));
+  if (!out.result || !out.result->value("ok", false)) {
+    return InternalError("measuring this machine's peak rates failed (" +
+                         DescribeChildFailure(out.process) + ")");
+  }
+  return *out.result;
 }
 
 ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
@@ -180,7 +222,11 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
                   {"device", options_.device},
                   {"seed", req.seed},
                   {"warmup_times", req.warmup_times},
-                  {"run_times", req.run_times}};
+                  {"run_times", req.run_times},
+                  {"baselines", req.baselines},
+                  {"peaks", req.peaks},
+                  {"graph_below_us", req.graph_below_us},
+                  {"suspect_speedup", req.suspect_speedup}};
   ProfileResult p;
   auto out = Call("profile", request, req.timeout_s);
   if (!out.ok()) {
@@ -205,7 +251,8 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
   }
   p.reference = ParseStats(r.value("reference", Json()));
   p.candidate = ParseStats(r.value("candidate", Json()));
-  p.speedup_vs_eager = r.value("speedup_vs_eager", 0.0);
+  p.speedup_vs_eager = NumberOr(r, "speedup_vs_eager", 0.0);
+  ParseBaselinesAndSol(r, &p);
   p.performance_valid = r.value("performance_valid", false);
   p.timing_method = r.value("timing_method", "");
   p.device_used = r.value("device_used", "");

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "core/status.h"
@@ -34,6 +35,9 @@ struct VerifyRequest {
   int seed = 0;
   int trials = 3;
   std::optional<double> atol, rtol;  // absent = the dtype's default
+  std::string policy = "strict";     // "strict" | "partial" (docs/INTEGRITY.md)
+  std::vector<std::string> extra_glue;
+  bool reference_cache = true;       // reuse reference outputs across candidates of a run
   double timeout_s = 300;
 };
 
@@ -44,6 +48,10 @@ struct ProfileRequest {
   int seed = 0;
   int warmup_times = 5;
   int run_times = 50;
+  std::vector<std::string> baselines = {"eager", "torch_compile"};
+  Json peaks;                   // ArchPeaks::ToJson(), or null when unknown
+  double graph_below_us = 100;
+  double suspect_speedup = 10;
   double timeout_s = 600;
 };
 
@@ -56,6 +64,8 @@ class HarnessClient {
   Result<Json> Inspect(const std::filesystem::path& task_path, int seed, double timeout_s);
   Verdict Verify(const VerifyRequest& request);
   ProfileResult Profile(const ProfileRequest& request);
+  // Measures this device's copy bandwidth and matmul rates (the harness's `peaks` command).
+  Result<Json> MeasurePeaks(double timeout_s);
 
   const HarnessOptions& options() const { return options_; }
 

@@ -2,7 +2,9 @@
 // these; it is never an error of the agent.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 
@@ -17,6 +19,7 @@ VerdictKind VerdictFromName(const std::string& name);
 struct Verdict {
   VerdictKind kind = VerdictKind::kRuntimeError;
   std::string message;  // one line
+  std::string reason;   // stable code (docs/INTEGRITY.md), "" when passed
   std::string log;      // compiler output, traceback, or the child's output
   Json details;         // the harness's result (trials, errors, tolerances), or null
   double wall_seconds = 0;
@@ -35,7 +38,12 @@ struct ProfileResult {
   std::string log;
   TimingStats reference;         // eager PyTorch
   TimingStats candidate;
+  std::optional<TimingStats> torch_compile;  // absent when not asked for or when it failed
+  std::string torch_compile_error;           // why torch.compile has no figure, if it has none
   double speedup_vs_eager = 0;
+  std::optional<double> speedup_vs_torch_compile;
+  Json sol;                      // speed of light: flops, bytes, sol_ms, fractions (or null)
+  std::vector<std::string> suspect;  // why the figure is too good to trust without re-checking
   bool performance_valid = false;  // false under the Triton interpreter
   std::string timing_method;       // "cpu_wall" | "cuda_events"
   std::string device_used;

@@ -11,24 +11,52 @@ Status RecordAttempt(const WorkflowContext& ctx, const Attempt& a, const std::st
   Json v = a.verdict.details.is_null() ? Json::object() : a.verdict.details;
   v["verdict"] = VerdictName(a.verdict.kind);
   v["message"] = a.verdict.message;
+  v["reason"] = a.verdict.reason;
   v["description"] = a.description;
   v.erase("log");
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson(dir + "verify.json", v));
   return ctx.run->WriteText(dir + "verify.log", a.verdict.log);
 }
 
-Verdict VerifyCandidate(const WorkflowContext& ctx, const std::string& code_path) {
+// Seeds for re-verifying a suspect kernel: far from the ones it passed on.
+constexpr int kReverifySeedOffset = 1000;
+
+Verdict VerifyCandidate(const WorkflowContext& ctx, const std::string& code_path,
+                        bool reverify = false) {
   const auto& vs = ctx.config->verify_settings;
   VerifyRequest req;
   req.task_path = ctx.run->Resolve("task.py");
   req.candidate_path = ctx.run->Resolve(code_path);
   req.dsl = ctx.target.dsl;
-  req.seed = vs.seed;
-  req.trials = vs.trials;
+  req.seed = vs.seed + (reverify ? kReverifySeedOffset : 0);
+  req.trials = vs.trials * (reverify ? 2 : 1);
   req.atol = vs.atol;
   req.rtol = vs.rtol;
-  req.timeout_s = ctx.config->verify_timeout;
+  req.policy = vs.policy;
+  req.extra_glue = vs.extra_glue;
+  req.reference_cache = vs.reference_cache;
+  req.timeout_s = ctx.config->verify_timeout * (reverify ? 2 : 1);
   return ctx.harness->Verify(req);
+}
+
+// A suspect profile is re-verified; a kernel that fails it is not accepted.
+Status ReverifySuspect(const WorkflowContext& ctx, WorkflowOutcome* out) {
+  if (!out->profile || !out->profile->ok || out->profile->suspect.empty()) return Status::Ok();
+  std::string why;
+  for (const auto& s : out->profile->suspect) why += (why.empty() ? "" : "; ") + s;
+  ctx.log("[profile] suspect result (" + why + "): re-verifying with twice the trials on new seeds");
+  out->reverification = VerifyCandidate(ctx, out->passing()->code_path, /*reverify=*/true);
+  Json j = out->reverification->details.is_null() ? Json::object() : out->reverification->details;
+  j["verdict"] = VerdictName(out->reverification->kind);
+  j.erase("log");
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("reverify.json", j));
+  ctx.log(std::string("[profile] re-verification: ") + VerdictName(out->reverification->kind));
+  if (!out->reverification->passed()) {
+    out->stop_reason = "the kernel's suspect profile failed re-verification: " +
+                       out->reverification->message;
+    out->passing_attempt = 0;
+  }
+  return Status::Ok();
 }
 
 Status ProfilePassing(const WorkflowContext& ctx, WorkflowOutcome* out) {
@@ -41,6 +69,10 @@ Status ProfilePassing(const WorkflowContext& ctx, WorkflowOutcome* out) {
   req.seed = ctx.config->verify_settings.seed;
   req.warmup_times = ps.warmup_times;
   req.run_times = ps.run_times;
+  req.baselines = ps.baselines;
+  req.peaks = ctx.peaks;
+  req.graph_below_us = ps.graph_below_us;
+  req.suspect_speedup = ps.suspect_speedup;
   req.timeout_s = ctx.config->profile_timeout;
   ctx.log(fmt::format("[profile] {} warmup + {} timed runs of the kernel and the eager reference",
                       ps.warmup_times, ps.run_times));
@@ -92,8 +124,9 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     ctx.log(fmt::format("[attempt {}/{}] {}", step, ctx.config->max_steps, a.description));
     a.verdict = VerifyCandidate(ctx, a.code_path);
     if (a.verdict.kind == VerdictKind::kTimeout && ctx.cancelled()) out.interrupted = true;
-    ctx.log(fmt::format("[attempt {}/{}] verdict: {}{}", step, ctx.config->max_steps,
+    ctx.log(fmt::format("[attempt {}/{}] verdict: {}{}{}", step, ctx.config->max_steps,
                         VerdictName(a.verdict.kind),
+                        a.verdict.reason.empty() ? "" : " [" + a.verdict.reason + "]",
                         a.verdict.message.empty() ? "" : " (" + a.verdict.message + ")"));
     AKG_RETURN_IF_ERROR(RecordAttempt(ctx, a, candidate->code));
     out.attempts.push_back(a);
@@ -101,7 +134,8 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
       out.passing_attempt = step;
       break;
     }
-    history.push_back({VerdictName(a.verdict.kind), a.verdict.message, a.verdict.log});
+    history.push_back({VerdictName(a.verdict.kind), a.verdict.message, a.verdict.log,
+                       a.verdict.reason});
   }
   if (!out.passing()) {
     if (out.stop_reason.empty()) {
@@ -115,6 +149,7 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     return out;
   }
   AKG_RETURN_IF_ERROR(ProfilePassing(ctx, &out));
+  AKG_RETURN_IF_ERROR(ReverifySuspect(ctx, &out));
   return out;
 }
 

@@ -25,6 +25,7 @@ struct WorkflowContext {
   KernelGen* kernel_gen = nullptr;
   HarnessClient* harness = nullptr;
   const RunFolder* run = nullptr;
+  Json peaks;  // peak rates of the target (ArchPeaks::ToJson), null when unknown
   std::function<void(const std::string&)> log = [](const std::string&) {};  // progress lines
   std::function<bool()> cancelled = [] { return false; };
 };
@@ -42,6 +43,9 @@ struct WorkflowOutcome {
   std::vector<Attempt> attempts;
   int passing_attempt = 0;  // 1-based index into attempts; 0 = no kernel passed
   std::optional<ProfileResult> profile;
+  // A profile too good to trust (faster than the speed of light, or a speedup above
+  // suspect_speedup) is re-verified with twice the trials on other seeds; this is that verdict.
+  std::optional<Verdict> reverification;
   bool interrupted = false;
   std::string stop_reason;  // why the loop ended without a passing kernel, if it did
 

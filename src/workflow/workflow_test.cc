@@ -59,15 +59,21 @@ ProcessResult FakeHarness(const ProcessSpec& spec) {
     if (code.find("CRASH") != std::string::npos) return FakeProcessRunner::KilledBySignal(11);
     if (code.find("HANG") != std::string::npos) return FakeProcessRunner::TimedOut(5);
     bool good = code.find("GOOD") != std::string::npos;
+    // A FRAGILE kernel passes the usual seeds but not the re-verification's.
+    if (code.find("FRAGILE") != std::string::npos && req["seed"].get<int>() >= 1000) good = false;
     res = {{"verdict", good ? "passed" : "wrong_answer"},
            {"message", good ? "" : "output 0: 12 of 32 elements differ"},
            {"trials", Json::array({{{"seed", req["seed"]}, {"passed", good}}})}};
   } else if (command == "profile") {
     int runs = req["run_times"];
+    std::string code = *ReadFile(req["candidate_path"].get<std::string>());
+    bool too_fast = code.find("FAST") != std::string::npos;
     res = {{"ok", true}, {"timing_method", "cpu_wall"}, {"performance_valid", true},
            {"reference", {{"median_ms", 2.0}, {"runs", runs}}},
            {"candidate", {{"median_ms", 1.0}, {"runs", runs}}},
-           {"speedup_vs_eager", 2.0}};
+           {"baselines", {{"torch_compile", {{"median_ms", 1.5}, {"runs", runs}}}}},
+           {"speedup_vs_eager", 2.0}, {"speedup_vs_torch_compile", 1.5},
+           {"suspect", too_fast ? Json::array({"faster than the speed of light"}) : Json::array()}};
   }
   EXPECT_TRUE(WriteFileAtomic(ArgAfter(spec, "--result"), res.dump()).ok());
   return FakeProcessRunner::Exited(0);
@@ -125,6 +131,39 @@ TEST_F(WorkflowTest, FailedVerificationIsFedBackAndSecondAttemptPasses) {
   EXPECT_TRUE(fs::exists(run_->Resolve("attempts/01/verify.json")));
   EXPECT_TRUE(fs::exists(run_->Resolve("attempts/02/kernel.py")));
   EXPECT_TRUE(fs::exists(run_->Resolve("profile.json")));
+}
+
+TEST_F(WorkflowTest, SuspectProfileIsReverifiedWithMoreTrialsOnNewSeeds) {
+  config_.verify_settings.trials = 4;
+  ScriptedGen gen({"GOOD FAST"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(out->reverification.has_value());
+  EXPECT_TRUE(out->reverification->passed());
+  EXPECT_EQ(out->passing_attempt, 1);
+  ProcessSpec last = runner_.specs().back();
+  Json req = *ParseJson(*ReadFile(ArgAfter(last, "--request")), "request");
+  EXPECT_EQ(req["trials"], 8);
+  EXPECT_GE(req["seed"].get<int>(), 1000);
+  EXPECT_TRUE(out->profile->torch_compile.has_value());
+  EXPECT_DOUBLE_EQ(*out->profile->speedup_vs_torch_compile, 1.5);
+}
+
+TEST_F(WorkflowTest, SuspectKernelFailingReverificationIsNotAccepted) {
+  ScriptedGen gen({"GOOD FAST FRAGILE"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(out->reverification.has_value());
+  EXPECT_FALSE(out->reverification->passed());
+  EXPECT_EQ(out->passing(), nullptr);
+  EXPECT_NE(out->stop_reason.find("re-verification"), std::string::npos);
+}
+
+TEST_F(WorkflowTest, UnsuspiciousProfileIsNotReverified) {
+  ScriptedGen gen({"GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_TRUE(out.ok());
+  EXPECT_FALSE(out->reverification.has_value());
 }
 
 TEST_F(WorkflowTest, CrashAndHangBecomeVerdictsNotErrors) {
