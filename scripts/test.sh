@@ -8,5 +8,5 @@ scripts/setup.sh
 export AKG_PYTHON="$(cat build/akg_python)"
 echo "[test] C++ unit tests"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 120)
-echo "[test] harness and end-to-end tests"
-PYTHONPATH="$root/harness" "$AKG_PYTHON" -m pytest -q harness/tests tests/e2e
+echo "[test] harness, cheat corpus and end-to-end tests"
+PYTHONPATH="$root/harness" "$AKG_PYTHON" -m pytest -q harness/tests tests/cheats tests/e2e

@@ -24,7 +24,11 @@ for rep in sorted(pathlib.Path(sys.argv[1]).glob("*/report.json")):
     if p.get("ok"):
         rows.append(f"{rep.parent.name:28} verified={r['verified']} eager={p['reference_eager']['median_ms']:.4f} ms "
                     f"kernel={p['kernel']['median_ms']:.4f} ms (p10 {p['kernel']['p10_ms']:.4f}, p90 {p['kernel']['p90_ms']:.4f}) "
-                    f"speedup={p['speedup_vs_eager']:.2f}x method={p['timing_method']} attempts={len(r['attempts'])}")
+                    f"speedup={p['speedup_vs_eager']:.2f}x method={p['timing_method']} attempts={len(r['attempts'])}"
+                    + (f" compile={p['torch_compile']['median_ms']:.4f} ms vs_compile={p['speedup_vs_torch_compile']:.2f}x"
+                       if p.get("torch_compile") else " compile=n/a")
+                    + (f" sol_frac={p['sol']['fraction_of_sol_candidate']:.2f}" if (p.get("sol") or {}).get("fraction_of_sol_candidate") else "")
+                    + (f" suspect={p['suspect']}" if p.get("suspect") else ""))
     else:
         rows.append(f"{rep.parent.name:28} verified={r['verified']} profile={p}")
 print("\n".join(rows))

@@ -1,4 +1,4 @@
-"""Command line: `python -m akg_harness {inspect,verify,profile} --request R --result OUT`.
+"""Command line: `python -m akg_harness {inspect,verify,profile,peaks} --request R --result OUT`.
 
 Exit 0 when a result file was written (whatever the verdict), 2 for a bad request or an
 unusable device, 3 when verify/profile find the task itself broken. torch is imported only
@@ -32,6 +32,7 @@ COMMANDS = (
     Command("inspect", "load a task, run its reference once and describe it", "inspect_task"),
     Command("verify", "compare a candidate's outputs with the reference's", "verify"),
     Command("profile", "time the eager reference and the candidate", "profile"),
+    Command("peaks", "measure this device's copy bandwidth and matmul throughput", "peaks"),
 )
 
 

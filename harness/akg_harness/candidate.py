@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from types import ModuleType
 from typing import Any, Iterator
 
 import torch
 
 from . import loader, values
 from .devices import DevicePlan
-from .errors import CandidateError, RequestError, one_line
+from .errors import (COMPILE_ERROR, NO_MODEL_NEW, REJECTED, RUNTIME_ERROR, CandidateError,
+                     RequestError, one_line)
 from .native import CompileError
-
-COMPILE_ERROR = "compile_error"
-RUNTIME_ERROR = "runtime_error"
-REJECTED = "rejected"
 
 
 def _is_compile_error(exc: BaseException) -> bool:
@@ -68,14 +66,32 @@ def require_readable(path: str) -> None:
         raise RequestError(f"cannot read candidate {path}: {e.strerror or e}") from e
 
 
-def load_candidate(path: str) -> type:
-    """Imports the candidate file and returns its ModelNew class."""
+def read_source(path: str) -> str:
+    """The candidate's source text; a file that is not valid Python is a compile_error."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        raise CandidateError(COMPILE_ERROR, f"importing the candidate: {one_line(e)}",
+                             traceback.format_exc()) from e
+    return source
+
+
+def load_candidate_module(path: str) -> tuple[type, ModuleType]:
+    """Imports the candidate file; returns its ModelNew class and the module."""
     with guard("importing the candidate"):
         module = loader.load_module(path, "candidate")
     model_new = getattr(module, "ModelNew", None)
     if not isinstance(model_new, type):
-        raise CandidateError(REJECTED, f"{path} defines no class ModelNew")
-    return model_new
+        raise CandidateError(REJECTED, f"{path} defines no class ModelNew",
+                             reason=NO_MODEL_NEW)
+    return model_new, module
+
+
+def load_candidate(path: str) -> type:
+    """Imports the candidate file and returns its ModelNew class."""
+    return load_candidate_module(path)[0]
 
 
 def construct(model_new: type, init: list[Any], seed: int, plan: DevicePlan) -> torch.nn.Module:
@@ -96,11 +112,3 @@ def call(model: Any, inputs: list[Any], plan: DevicePlan) -> Any:
             out = model(*inputs)
         plan.synchronize()
     return out
-
-
-def check_no_aliasing(outputs: list[Any], inputs: list[Any]) -> None:
-    """Rejects an output that is the very same tensor object as one of the inputs."""
-    input_ids = {id(t) for t in values.iter_tensors(inputs)}
-    for i, out in enumerate(outputs):
-        if isinstance(out, torch.Tensor) and id(out) in input_ids:
-            raise CandidateError(REJECTED, f"output {i} is one of the input tensors")

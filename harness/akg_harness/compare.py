@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from .errors import (DEVICE_MISMATCH, DTYPE_MISMATCH, MISMATCH, OUTPUT_COUNT, SHAPE_MISMATCH)
 from .values import dtype_name
 
 CHUNK_ELEMENTS = 1 << 22
@@ -59,7 +60,9 @@ class Comparison:
     mismatches: int = 0
     numel: int = 0
     message: str = ""           # names the first offending output; empty when passed
+    reason: str = ""            # the reason code of the first failure (docs/INTEGRITY.md)
     details: list[str] = field(default_factory=list)
+    failed_outputs: list[int] = field(default_factory=list)  # indices, in order
 
 
 def _as_real(t: torch.Tensor) -> torch.Tensor:
@@ -97,15 +100,18 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
                     name: str = "output") -> Comparison:
     """Compares one candidate tensor with the reference tensor."""
     result = Comparison(numel=expected.numel())
-    problem = None
+    problem, reason = None, ""
     if actual.shape != expected.shape:
         problem = f"shape {list(actual.shape)} != expected {list(expected.shape)}"
+        reason = SHAPE_MISMATCH
     elif actual.dtype != expected.dtype:
         problem = f"dtype {dtype_name(actual.dtype)} != expected {dtype_name(expected.dtype)}"
+        reason = DTYPE_MISMATCH
     elif actual.device.type != expected.device.type:
         problem = f"on device {actual.device.type}, expected {expected.device.type}"
+        reason = DEVICE_MISMATCH
     if problem:
-        result.passed, result.mismatches = False, result.numel
+        result.passed, result.mismatches, result.reason = False, result.numel, reason
         result.message = f"{name}: {problem}"
         return result
     exact = not (expected.is_floating_point() or expected.is_complex())
@@ -122,7 +128,7 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
             first_bad = start + int(bad.nonzero()[0, 0].item())
         result.mismatches += count
     if result.mismatches:
-        result.passed = False
+        result.passed, result.reason = False, MISMATCH
         result.message = _mismatch_message(name, result, tol, actual, expected, first_bad)
     return result
 
@@ -153,7 +159,7 @@ def _compare_other(actual: Any, expected: Any, tol: Tolerance, name: str) -> Com
     else:
         ok = type(actual) is type(expected) and actual == expected
     if not ok:
-        result.passed, result.mismatches = False, 1
+        result.passed, result.mismatches, result.reason = False, 1, MISMATCH
         result.message = result.message or f"{name}: got {actual!r}, expected {expected!r}"
     return result
 
@@ -163,7 +169,7 @@ def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
     """Compares flattened output lists; the summary's message names the first failure."""
     total = Comparison()
     if len(actual) != len(expected):
-        total.passed = False
+        total.passed, total.reason = False, OUTPUT_COUNT
         total.message = f"candidate returned {len(actual)} outputs, expected {len(expected)}"
         return total
     for i, (a, b) in enumerate(zip(actual, expected)):
@@ -178,6 +184,7 @@ def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
         total.numel += one.numel
         if not one.passed:
             total.details.append(one.message)
+            total.failed_outputs.append(i)
             if total.passed:
-                total.passed, total.message = False, one.message
+                total.passed, total.message, total.reason = False, one.message, one.reason
     return total

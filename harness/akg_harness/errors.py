@@ -27,14 +27,49 @@ class TaskError(Exception):
         self.log = log
 
 
-class CandidateError(Exception):
-    """The candidate failed in a way that decides the verdict (see verify in the protocol)."""
+# Verdicts of verify (docs/HARNESS_PROTOCOL.md).
+PASSED = "passed"
+COMPILE_ERROR = "compile_error"
+RUNTIME_ERROR = "runtime_error"
+WRONG_ANSWER = "wrong_answer"
+REJECTED = "rejected"
 
-    def __init__(self, verdict: str, message: str, log: str = "") -> None:
+# Reason codes of the runtime checks and the failure stages (docs/INTEGRITY.md).
+KERNEL_DID_NOT_RUN = "kernel_did_not_run"
+OUTPUT_ALIASES_INPUT = "output_aliases_input"
+OUTPUT_NOT_PLAIN_TENSOR = "output_not_plain_tensor"
+INPUTS_MODIFIED = "inputs_modified"
+STALE_OUTPUT = "stale_output"
+PATCHED_RUNTIME = "patched_runtime"
+UNWRITTEN_OUTPUT = "unwritten_output"
+NEAR_ZERO_OUTPUT = "near_zero_output"
+MISMATCH = "mismatch"
+SHAPE_MISMATCH = "shape_mismatch"
+DTYPE_MISMATCH = "dtype_mismatch"
+DEVICE_MISMATCH = "device_mismatch"
+OUTPUT_COUNT = "output_count"
+COMPILE_FAILED = "compile_failed"
+RAISED = "raised"
+TIMED_OUT = "timed_out"
+NO_MODEL_NEW = "no_model_new"
+
+_DEFAULT_REASONS = {COMPILE_ERROR: COMPILE_FAILED, RUNTIME_ERROR: RAISED,
+                    WRONG_ANSWER: MISMATCH}
+
+
+class CandidateError(Exception):
+    """The candidate failed in a way that decides the verdict (see verify in the protocol).
+
+    `reason` is the stable code of docs/INTEGRITY.md; left empty it follows the verdict
+    (compile_failed, raised, mismatch).
+    """
+
+    def __init__(self, verdict: str, message: str, log: str = "", reason: str = "") -> None:
         super().__init__(message)
         self.verdict = verdict
         self.message = message
         self.log = log
+        self.reason = reason or _DEFAULT_REASONS.get(verdict, "")
 
 
 def one_line(exc: BaseException) -> str:

@@ -1,34 +1,195 @@
-"""`profile`: times the eager reference and the candidate in one process on one device.
+"""`profile`: times the eager reference, its torch.compile baseline and the candidate in one
+process on one device, and sets the result against the speed of light.
 
-Both get the same seeded inputs (the candidate its own clone) and the same timer; the
-reference goes first. Correctness is verify's business and is not re-checked here.
+All three get the same seeded inputs (the candidate its own clones), several input sets used
+in turn, and the same timer; the order is eager, torch.compile, candidate. Timing goes in two
+phases: first every subject single-call (flush, one call, device synchronised); then, when any
+subject is faster than `graph_below_us`, every subject again with several calls per sample (a
+CUDA graph, or batched calls when capture fails), so all of them are compared the same way.
+Correctness is verify's business and is not re-checked here.
 """
 from __future__ import annotations
 
+import os
 import sys
+import time
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
-from . import candidate, timing, values
-from .devices import resolve
+from . import candidate, sol, timing, values
+from .devices import DevicePlan, resolve
 from .errors import CandidateError, TaskError, one_line
-from .task import build_reference, draw_inputs, init_inputs, load_task
+from .peaks import device_name
+from .task import Task, build_reference, draw_inputs, init_inputs, load_task
+
+EAGER = "eager"
+TORCH_COMPILE = "torch_compile"
+BASELINES = (EAGER, TORCH_COMPILE)
+CANDIDATE = "candidate"
+
+DEFAULTS: dict[str, Any] = {"baselines": list(BASELINES), "graph_below_us": 100.0,
+                            "timing_mode": timing.AUTO, "input_sets": 3, "peaks": None,
+                            "suspect_speedup": 10.0}
+INPUT_MEMORY_SHARE_CUDA = 0.4  # input sets (reference's and candidate's) fit in this share
+INPUT_MEMORY_SHARE_CPU = 0.25  # of free device memory / physical memory
+MAX_LOG_CHARS = 4000
 
 
-def _time_reference(timer: timing.Timer, model: torch.nn.Module, inputs: list[Any],
-                    request: dict[str, Any]) -> list[float]:
-    try:
-        return timing.measure(timer, lambda: model(*inputs),
-                              request["warmup_times"], request["run_times"])
-    except (Exception, SystemExit) as e:
-        raise TaskError("reference_error", f"Model.forward raised {one_line(e)}",
-                        traceback.format_exc()) from e
+class BaselineFailed(Exception):
+    """The torch.compile baseline raised: recorded in the result, profiling goes on."""
+
+    def __init__(self, message: str, log: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.log = log
+
+
+def _option(request: dict[str, Any], key: str) -> Any:
+    """The request's value, or the default when absent or null."""
+    value = request.get(key)
+    return DEFAULTS[key] if value is None else value
 
 
 def _error(verdict: str, message: str, log: str = "") -> dict[str, Any]:
     return {"ok": False, "error": {"kind": verdict, "message": message}, "log": log}
+
+
+def _reference_call(model: torch.nn.Module) -> Callable[[list[Any]], Any]:
+    def call(inputs: list[Any]) -> Any:
+        try:
+            return model(*inputs)
+        except (Exception, SystemExit) as e:
+            raise TaskError("reference_error", f"Model.forward raised {one_line(e)}",
+                            traceback.format_exc()) from e
+    return call
+
+
+def _compiled_call(compiled: Callable[..., Any]) -> Callable[[list[Any]], Any]:
+    def call(inputs: list[Any]) -> Any:
+        try:
+            return compiled(*inputs)
+        except (Exception, SystemExit) as e:
+            raise BaselineFailed(f"torch.compile: {one_line(e)}",
+                                 traceback.format_exc()[-MAX_LOG_CHARS:]) from e
+    return call
+
+
+def _candidate_call(model: Any) -> Callable[[list[Any]], Any]:
+    """Like the reference's: a plain call, the guard only on the way out of a failure (a
+    context manager around every call would cost the candidate host time the others lack)."""
+    def call(inputs: list[Any]) -> Any:
+        try:
+            return model(*inputs)
+        except (Exception, SystemExit):
+            with candidate.guard("calling ModelNew"):
+                raise
+    return call
+
+
+def _memory_budget(plan: DevicePlan) -> int:
+    if plan.is_cuda:
+        free, _ = torch.cuda.mem_get_info(plan.device)
+        return int(free * INPUT_MEMORY_SHARE_CUDA)
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+    return int(physical * INPUT_MEMORY_SHARE_CPU)
+
+
+def draw_input_sets(task: Task, seed: int, plan: DevicePlan, wanted: int) -> list[list[Any]]:
+    """Input sets drawn with seeds seed, seed+1, ... (set 0 is verify's first trial's inputs),
+    as many as asked for while two copies of them (reference's and candidate's) fit the
+    memory budget; at least one."""
+    first = draw_inputs(task, seed, plan)
+    per_set = 2 * timing.set_bytes(first)
+    count = wanted if per_set == 0 else max(1, min(wanted, _memory_budget(plan) // per_set))
+    return [first] + [draw_inputs(task, seed + j, plan) for j in range(1, count)]
+
+
+def _compile_baseline(reference: torch.nn.Module, sets: list[list[Any]], plan: DevicePlan
+                      ) -> tuple[timing.Subject, float]:
+    """torch.compile (default mode) of the reference, compiled by one untimed call."""
+    start = time.perf_counter()
+    try:
+        compiled = torch.compile(reference)
+    except (Exception, SystemExit) as e:
+        raise BaselineFailed(f"torch.compile: {one_line(e)}",
+                             traceback.format_exc()[-MAX_LOG_CHARS:]) from e
+    subject = timing.Subject(TORCH_COMPILE, _compiled_call(compiled), sets)
+    with torch.no_grad():
+        subject.call(sets[0])
+        plan.synchronize()
+    return subject, time.perf_counter() - start
+
+
+def _ratio(numerator: dict[str, Any] | None, denominator: dict[str, Any] | None) -> float | None:
+    if not numerator or not denominator or "median_ms" not in numerator:
+        return None
+    if not denominator.get("median_ms"):
+        return None
+    return numerator["median_ms"] / denominator["median_ms"]
+
+
+def _count_work(reference: torch.nn.Module, inputs: list[Any], plan: DevicePlan
+                ) -> sol.WorkCount | str:
+    try:
+        return sol.count_work(reference, inputs, plan.device.type)
+    except (Exception, SystemExit) as e:  # the reference ran fine before: the counter's fault
+        return f"counting the reference's work failed: {one_line(e)}"
+
+
+class _Session:
+    """The subjects of one profile request and their measurements."""
+
+    def __init__(self, timer: timing.Timer, request: dict[str, Any], plan: DevicePlan) -> None:
+        self.timer, self.request, self.plan = timer, request, plan
+        self.subjects: list[timing.Subject] = []
+        self.measured: dict[str, timing.Measured] = {}
+        self.compile_error: dict[str, str] | None = None
+        self.compile_s: float | None = None
+
+    def _drop_compile(self, e: BaselineFailed) -> None:
+        self.compile_error = {"error": e.message, "log": e.log}
+        self.subjects = [s for s in self.subjects if s.name != TORCH_COMPILE]
+        self.measured.pop(TORCH_COMPILE, None)
+        print(f"[akg_harness] torch.compile baseline failed: {e.message}", file=sys.stderr)
+
+    def _each(self, work: Callable[[timing.Subject], timing.Measured]) -> None:
+        for subject in list(self.subjects):
+            try:
+                if subject.name == CANDIDATE:
+                    with candidate.guard("calling ModelNew"):
+                        self.measured[subject.name] = work(subject)
+                        self.plan.synchronize()
+                else:
+                    self.measured[subject.name] = work(subject)
+                    self.plan.synchronize()
+            except BaselineFailed as e:
+                self._drop_compile(e)
+
+    def time_all(self) -> None:
+        """Phase one single-call; phase two multi-call for all when `wants_multi` says so."""
+        warmup, runs = self.request["warmup_times"], self.request["run_times"]
+
+        def single(subject: timing.Subject) -> timing.Measured:
+            timing.warm_up(subject, warmup)
+            return timing.time_single(self.timer, subject, runs)
+        self._each(single)
+        mode = _option(self.request, "timing_mode")
+        medians = [m.single_median_ms or 0.0 for m in self.measured.values()]
+        if not timing.wants_multi(mode, medians, float(_option(self.request, "graph_below_us")),
+                                  self.timer):
+            return
+        prefer_graph = mode != timing.BATCHED
+
+        def multi(subject: timing.Subject) -> timing.Measured:
+            first = self.measured[subject.name].single_median_ms or 0.0
+            return timing.time_multi(self.timer, subject, runs, timing.calls_per_sample(first),
+                                     prefer_graph, first)
+        self._each(multi)
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
@@ -44,24 +205,70 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         model = candidate.construct(model_new, init, seed, plan)
     except CandidateError as e:
         return _error(e.verdict, e.message, e.log)
-    inputs = draw_inputs(task, seed, plan)
-    candidate_inputs = values.clone(inputs)
+    reference_sets = draw_input_sets(task, seed, plan, int(_option(request, "input_sets")))
+    candidate_sets = [values.clone(s) for s in reference_sets]
+    work = _count_work(reference, reference_sets[0], plan)
+    performance_valid = not plan.triton_interpreter
     timer = timing.make_timer(plan.device)
-    print(f"[akg_harness] profiling on {plan.device_used} with {timer.method}", file=sys.stderr)
-    reference_ms = _time_reference(timer, reference, inputs, request)
+    print(f"[akg_harness] profiling on {plan.device_used} with {timer.method}, "
+          f"{len(reference_sets)} input sets", file=sys.stderr)
+
+    session = _Session(timer, request, plan)
+    session.subjects.append(timing.Subject(EAGER, _reference_call(reference), reference_sets))
+    wanted = _option(request, "baselines")
+    if TORCH_COMPILE in wanted:
+        if not performance_valid:
+            session.compile_error = {"error": "not measured: timings are not valid under the "
+                                              "Triton interpreter"}
+        else:
+            try:
+                subject, session.compile_s = _compile_baseline(reference, reference_sets, plan)
+                session.subjects.append(subject)
+            except BaselineFailed as e:
+                session._drop_compile(e)
+    session.subjects.append(timing.Subject(CANDIDATE, _candidate_call(model), candidate_sets))
     try:
-        with candidate.guard("calling ModelNew"):
-            candidate_ms = timing.measure(timer, lambda: model(*candidate_inputs),
-                                          request["warmup_times"], request["run_times"])
-            plan.synchronize()
+        session.time_all()
     except CandidateError as e:
         return _error(e.verdict, e.message, e.log)
-    ref_stats, cand_stats = timing.summarize(reference_ms), timing.summarize(candidate_ms)
-    speedup = ref_stats["median_ms"] / cand_stats["median_ms"] if cand_stats["median_ms"] else None
+
+    ref_stats = session.measured[EAGER].stats()
+    cand_stats = session.measured[CANDIDATE].stats()
+    baselines: dict[str, Any] = {EAGER: ref_stats}
+    compile_stats = None
+    if TORCH_COMPILE in wanted:
+        if TORCH_COMPILE in session.measured:
+            compile_stats = {**session.measured[TORCH_COMPILE].stats(),
+                             "compile_s": session.compile_s}
+            baselines[TORCH_COMPILE] = compile_stats
+        else:
+            baselines[TORCH_COMPILE] = session.compile_error or {"error": "not measured"}
+    speedup = _ratio(ref_stats, cand_stats)
+
+    if isinstance(work, str):
+        sol_block: dict[str, Any] = {"error": work, "sol_ms": None}
+    else:
+        sol_block = sol.speed_of_light(work, _option(request, "peaks"))
+    sol_ms = sol_block.get("sol_ms")
+    sol_block["fraction_of_sol_candidate"] = sol.fraction(sol_ms, cand_stats["median_ms"])
+    sol_block["fraction_of_sol_eager"] = sol.fraction(sol_ms, ref_stats["median_ms"])
+    sol_block["fraction_of_sol_torch_compile"] = sol.fraction(
+        sol_ms, compile_stats["median_ms"] if compile_stats else None)
+    suspect = (sol.suspect_reasons(cand_stats["median_ms"], sol_ms, speedup,
+                                   float(_option(request, "suspect_speedup")))
+               if performance_valid else [])
     return {"ok": True, "device_used": plan.device_used,
             "triton_interpreter": plan.triton_interpreter,
+            "device_name": device_name(plan.device), "torch_version": torch.__version__,
             "timing_method": timer.method,
-            "performance_valid": not plan.triton_interpreter,
+            "performance_valid": performance_valid,
             "threads": torch.get_num_threads(),
+            "input_sets": len(reference_sets),
+            "graph_below_us": float(_option(request, "graph_below_us")),
+            "timing_mode_requested": _option(request, "timing_mode"),
             "reference": ref_stats, "candidate": cand_stats,
-            "speedup_vs_eager": speedup}
+            "baselines": baselines,
+            "speedup_vs_eager": speedup,
+            "speedup_vs_torch_compile": _ratio(compile_stats, cand_stats),
+            "sol": sol_block,
+            "suspect": suspect}

@@ -50,19 +50,80 @@ def _tolerance(value: Any) -> str | None:
     return None if value >= 0 else "must be >= 0"
 
 
+def _number_at_least(low: float, strict: bool = False) -> Check:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "must be a number"
+        ok = value > low if strict else value >= low
+        return None if ok else f"must be {'>' if strict else '>='} {low:g}"
+    return check
+
+
+def _one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {list(choices)}"
+    return check
+
+
+def _subset_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or any(v not in choices for v in value):
+            return f"must be a list whose items are among {list(choices)}"
+        return None
+    return check
+
+
+def _peaks(value: Any) -> str | None:
+    """`{"bandwidth_gbs": n, "tflops": {"fp32": n, ...}}`; other keys (source) are ignored."""
+    if not isinstance(value, dict):
+        return "must be an object"
+    positive = _number_at_least(0, strict=True)
+    bandwidth = value.get("bandwidth_gbs")
+    if bandwidth is not None and positive(bandwidth):
+        return f"bandwidth_gbs {positive(bandwidth)}"
+    tflops = value.get("tflops", {})
+    if tflops is None:
+        return None
+    if not isinstance(tflops, dict):
+        return "tflops must be an object mapping precisions to TFLOP/s"
+    bad = [k for k, v in tflops.items() if v is not None and positive(v)]
+    return f"tflops[{bad[0]!r}] must be a number > 0 or null" if bad else None
+
+
+def _policy(value: Any) -> str | None:
+    return None if value in ("strict", "partial") else 'must be "strict" or "partial"'
+
+
+def _string_list(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    return None if ok else "must be a list of non-empty strings"
+
+
 _COMMON: dict[str, Check] = {"task_path": _path, "device": _device, "seed": _int}
 _CANDIDATE: dict[str, Check] = {**_COMMON, "candidate_path": _path, "dsl": _string}
 
 # Per command: required keys, and optional keys with their defaults (null is always allowed).
 REQUIRED: dict[str, dict[str, Check]] = {
     "inspect": _COMMON,
-    "verify": {**_CANDIDATE, "trials": _int_at_least(1)},
+    "verify": _CANDIDATE,
     "profile": {**_CANDIDATE, "warmup_times": _int_at_least(0), "run_times": _int_at_least(1)},
+    "peaks": {"device": _device},
 }
 OPTIONAL: dict[str, dict[str, tuple[Check, Any]]] = {
     "inspect": {"dsl": (_string, None)},
-    "verify": {"atol": (_tolerance, None), "rtol": (_tolerance, None)},
-    "profile": {},
+    "verify": {"atol": (_tolerance, None), "rtol": (_tolerance, None),
+               "trials": (_int_at_least(1), 5), "policy": (_policy, "strict"),
+               "reference_cache_dir": (_path, None), "extra_glue": (_string_list, [])},
+    "profile": {"baselines": (_subset_of("eager", "torch_compile"), ["eager", "torch_compile"]),
+                "graph_below_us": (_number_at_least(0), 100.0),
+                "timing_mode": (_one_of("auto", "single", "batched", "cuda_graph"), "auto"),
+                "input_sets": (_int_at_least(1), 3),
+                "peaks": (_peaks, None),
+                "suspect_speedup": (_number_at_least(0, strict=True), 10.0)},
+    "peaks": {"warmup_times": (_int_at_least(0), 3), "run_times": (_int_at_least(1), 10),
+              "copy_mb": (_int_at_least(1), None), "matmul_size": (_int_at_least(1), None),
+              "precisions": (_subset_of("fp32", "tf32", "bf16", "fp16"),
+                             ["fp32", "tf32", "bf16", "fp16"])},
 }
 
 
@@ -79,7 +140,9 @@ def parse_request(command: str, raw: Any) -> dict[str, Any]:
             raise RequestError(f"'{key}' {problem} (got {raw[key]!r})")
         request[key] = raw[key]
     for key, (check, default) in OPTIONAL[command].items():
-        value = raw.get(key, default)
+        value = raw.get(key)
+        if value is None:  # absent or null: the default
+            value = default
         problem = None if value is None else check(value)
         if problem:
             raise RequestError(f"'{key}' {problem} (got {value!r})")

@@ -91,3 +91,61 @@ def same_contents(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:  # an object whose == does not give a truth value
         return a is b
+
+
+def same_structure(a: Any, b: Any) -> bool:
+    """Whether two nested values have tensors of equal shape, dtype and device in the same
+    places and equal other leaves (so one can be copied into the other)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+                and a.shape == b.shape and a.dtype == b.dtype and a.device == b.device)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_structure(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_structure(a[k], b[k]) for k in a)
+    return same_contents(a, b)
+
+
+def copy_into(dst: Any, src: Any) -> None:
+    """Copies src's tensors into dst's (same structure), keeping dst's storage."""
+    for d, s in zip(iter_tensors(dst), iter_tensors(src)):
+        d.copy_(s)
+
+
+def storage_range(t: torch.Tensor) -> tuple[str, int, int] | None:
+    """(device, first byte, end byte) of the storage under t; None when it has no bytes."""
+    storage = t.untyped_storage()
+    start, size = storage.data_ptr(), storage.nbytes()
+    if not size or not start:
+        return None
+    return str(t.device), start, start + size
+
+
+def shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether the storages under a and b overlap at all."""
+    ra, rb = storage_range(a), storage_range(b)
+    return ra is not None and rb is not None and ra[0] == rb[0] and (
+        ra[1] < rb[2] and rb[1] < ra[2])
+
+
+_INT_OF_WIDTH = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def xor_bits(value: Any, key: int) -> None:
+    """XORs the bits of every tensor in `value` in place with `key`; twice restores them.
+
+    Bool tensors and tensors whose elements overlap (expanded views) are left alone; a tensor
+    object listed twice is changed once.
+    """
+    seen: set[int] = set()
+    for t in iter_tensors(value):
+        if id(t) in seen or not t.numel() or t.dtype == torch.bool:
+            continue
+        seen.add(id(t))
+        parts = torch.view_as_real(t.detach()) if t.is_complex() else t.detach()
+        width = parts.element_size()
+        ints = parts.view(_INT_OF_WIDTH[width])
+        mask = key % (1 << (8 * width - 1))  # non-negative and fits the signed view
+        if torch._debug_has_internal_overlap(ints) != 0:  # 0: no element overlaps another
+            continue
+        ints.bitwise_xor_(mask)

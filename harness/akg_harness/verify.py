@@ -1,10 +1,12 @@
-"""`verify`: runs the reference and the candidate on the same seeded inputs and compares.
+"""`verify`: judges a candidate against the task's reference (docs/HARNESS_PROTOCOL.md and
+docs/INTEGRITY.md).
 
-Per trial t (seed_t = seed + t): Model and ModelNew are each built right after
-`torch.manual_seed(seed_t)`, inputs are drawn after it too; the candidate gets its own clone of
-the inputs, a third clone proves afterwards that it left them alone, and the reference outputs
-stay alive while the candidate runs (so a candidate returning uninitialised memory cannot land
-on the freed reference result).
+Order: load the task; compute trial 0's reference outputs (a broken task is found before any
+candidate code runs); check the candidate's syntax and static integrity rules; install the
+launch counters and record the runtime functions' identities; import the candidate (the
+identities are checked again); then per trial t (seed + t, distribution t % 5) construct
+ModelNew, call it twice with runtime checks, and on trial 0 once more with its kernels
+skipped. Verification stops at the first failing trial.
 """
 from __future__ import annotations
 
@@ -12,95 +14,124 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import candidate, compare, values
+import torch
+
+from . import candidate, compare, runtime_proof, trial
 from .devices import DevicePlan, resolve
-from .errors import CandidateError
-from .task import Task, build_reference, draw_inputs, init_inputs, load_task, run_reference
+from .errors import PASSED, REJECTED, CandidateError, RequestError
+from .integrity.static_rules import check_source
+from .reference_cache import ReferenceStore
+from .request import OPTIONAL
+from .runtime_guard import RuntimeGuard
+from .task import load_task
 
-PASSED = "passed"
-WRONG_ANSWER = "wrong_answer"
-MODIFIED_INPUTS = "candidate modified its inputs"
-
-
-@dataclass
-class TrialOutcome:
-    seed: int
-    comparison: compare.Comparison
-    message: str = ""  # why the trial failed, when it did
-
-    @property
-    def passed(self) -> bool:
-        return not self.message
-
-    def to_json(self) -> dict[str, Any]:
-        c = self.comparison
-        return {"seed": self.seed, "max_abs_err": c.max_abs_err, "max_rel_err": c.max_rel_err,
-                "mismatches": c.mismatches, "numel": c.numel, "passed": self.passed}
+# Test-only switches, read once when a verify starts (before any candidate code runs):
+# `skip_static_rules` lets a fixture reach the runtime checks a static rule would stop first;
+# `skip_runtime_proof` also lets pure-torch fixtures through (no launch counting, no no-op run).
+TEST_HOOKS = {"skip_static_rules": False, "skip_runtime_proof": False}
 
 
 @dataclass
 class Report:
     plan: DevicePlan
-    atol: float | None
-    rtol: float | None
-    trials: list[TrialOutcome] = field(default_factory=list)
+    request: dict[str, Any]
+    framework_ops: list[str] = field(default_factory=list)
+    trials: list[trial.TrialRecord] = field(default_factory=list)
+    proof: dict[str, Any] = field(default_factory=lambda: {"launches": 0, "kernels": {}})
+    notes: list[str] = field(default_factory=list)
+    first_dtype: torch.dtype | None = None  # of the reference's first tensor output
 
-    def result(self, verdict: str, message: str, log: str = "") -> dict[str, Any]:
-        return {"verdict": verdict, "message": message,
+    def tolerance(self) -> tuple[float | None, float | None]:
+        """The request's atol/rtol, nulls filled with the default of the first tensor output
+        (left null when no trial got as far as running the candidate)."""
+        atol, rtol = self.request["atol"], self.request["rtol"]
+        if self.trials and self.first_dtype is not None:
+            tol = compare.resolve_tolerance(self.first_dtype, atol, rtol)
+            return tol.atol, tol.rtol
+        return atol, rtol
+
+    def result(self, verdict: str, message: str, log: str = "", reason: str = ""
+               ) -> dict[str, Any]:
+        atol, rtol = self.tolerance()
+        return {"verdict": verdict, "reason": reason, "message": message,
+                "policy": self.request["policy"], "framework_ops": self.framework_ops,
                 "device_used": self.plan.device_used,
                 "triton_interpreter": self.plan.triton_interpreter,
                 "trials": [t.to_json() for t in self.trials],
-                "atol": self.atol, "rtol": self.rtol, "log": log}
+                "runtime_proof": self.proof,
+                "atol": atol, "rtol": rtol,
+                "log": "\n".join(self.notes + ([log] if log else []))}
 
 
-def _effective_tolerance(report: Report, reference_outputs: list[Any]) -> None:
-    """Fills null atol/rtol in the report with the default for the first tensor output."""
-    if report.atol is not None and report.rtol is not None:
-        return
-    for out in reference_outputs:
-        if hasattr(out, "dtype"):
-            tol = compare.resolve_tolerance(out.dtype, report.atol, report.rtol)
-            report.atol, report.rtol = tol.atol, tol.rtol
-            return
+def _static_check(source: str, request: dict[str, Any], report: Report) -> None:
+    try:
+        static = check_source(source, request["dsl"], policy=request["policy"],
+                              extra_glue=tuple(request["extra_glue"]))
+    except ValueError as e:  # a DSL the rules do not know
+        raise RequestError(str(e)) from e
+    report.framework_ops = list(static.framework_ops)
+    if static.violations:
+        first = static.violations[0]
+        at = [f" (line {v.line})" if v.line else "" for v in static.violations]
+        lines = [f"{v.reason}: {v.message}{w}" for v, w in zip(static.violations, at)]
+        raise CandidateError(REJECTED, f"{first.message}{at[0]}", "\n".join(lines),
+                             first.reason)
 
 
-def _run_trial(task: Task, model_new: type, seed: int, plan: DevicePlan,
-               request: dict[str, Any]) -> tuple[TrialOutcome, list[Any]]:
-    init = init_inputs(task, seed)
-    reference = build_reference(task, init, seed, plan)
-    model = candidate.construct(model_new, init, seed, plan)
-    inputs = draw_inputs(task, seed, plan)
-    candidate_inputs = values.clone(inputs)
-    pristine = values.clone(inputs)
-    expected = values.flatten_outputs(run_reference(reference, inputs, plan))
-    actual = values.flatten_outputs(candidate.call(model, candidate_inputs, plan))
-    candidate.check_no_aliasing(actual, candidate_inputs)
-    comparison = compare.compare_outputs(actual, expected, request["atol"], request["rtol"])
-    message = comparison.message
-    if not values.same_contents(candidate_inputs, pristine):
-        message = MODIFIED_INPUTS
-    return TrialOutcome(seed, comparison, message), expected
+def _load(request: dict[str, Any], session: trial.Session, report: Report, skip: bool) -> type:
+    """Static rules, hooks and the identity snapshot, then the import of the candidate."""
+    path = request["candidate_path"]
+    source = candidate.read_source(path)
+    if skip:
+        report.notes.append("[akg_harness] static rules skipped (test hook)")
+    else:
+        _static_check(source, request, report)
+    triton_dsl = request["dsl"].startswith("triton")
+    guard = session.guard = RuntimeGuard()
+    for cls in runtime_proof.install_triton_hooks(import_triton=triton_dsl):
+        guard.watch(f"{cls.__module__}.{cls.__qualname__}", cls)
+    model_new, module = candidate.load_candidate_module(path)
+    for cls in runtime_proof.install_triton_hooks(import_triton=False):
+        if not guard.watches(cls):
+            guard.watch(f"{cls.__module__}.{cls.__qualname__}", cls)
+    session.modules.append(module)
+    session.counter = runtime_proof.LaunchCounter(session.modules)
+    trial.check_guard(session)
+    return model_new
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Handles a verify request; TaskError (broken task) and RequestError propagate."""
+    skip_static = bool(TEST_HOOKS["skip_static_rules"] or TEST_HOOKS["skip_runtime_proof"])
+    skip_proof = bool(TEST_HOOKS["skip_runtime_proof"])
+    defaults = {k: d for k, (_, d) in OPTIONAL["verify"].items()}
+    request = {**defaults, **{k: v for k, v in request.items() if v is not None}}
+    prove = not skip_proof and request["dsl"] in runtime_proof.COUNTED_DSLS
     candidate.require_readable(request["candidate_path"])
     plan = resolve(request["device"], request["dsl"])
     task = load_task(request["task_path"])
-    report = Report(plan, request["atol"], request["rtol"])
+    store = ReferenceStore(task, plan, request["reference_cache_dir"])
+    session = trial.Session(task, plan, store, request["atol"], request["rtol"],
+                            enforce_proof=prove)
+    report = Report(plan, request)
+    prepared = trial.prepare(session, 0, request["seed"])
+    report.first_dtype = next((o.dtype for o in prepared.reference.first
+                               if isinstance(o, torch.Tensor)), None)
     try:
-        model_new = candidate.load_candidate(request["candidate_path"])
+        model_new = _load(request, session, report, skip_static)
         for t in range(request["trials"]):
-            outcome, expected = _run_trial(task, model_new, request["seed"] + t, plan, request)
-            _effective_tolerance(report, expected)
-            report.trials.append(outcome)
-            print(f"[akg_harness] verify trial {t}: "
-                  f"{'passed' if outcome.passed else outcome.message}", file=sys.stderr)
-            if not outcome.passed:
-                return report.result(WRONG_ANSWER, outcome.message,
-                                     "\n".join(outcome.comparison.details))
+            if t:
+                del prepared  # frees the last trial's tensors before drawing new ones
+                prepared = trial.prepare(session, t, request["seed"] + t)
+            report.trials.append(prepared.record)
+            trial.run(session, model_new, prepared, noop_check=(t == 0))
+            print(f"[akg_harness] verify trial {t} ({prepared.record.distribution}): passed",
+                  file=sys.stderr)
     except CandidateError as e:
-        return report.result(e.verdict, e.message, e.log)
+        report.proof = session.counter.proof()
+        print(f"[akg_harness] verify: {e.verdict} ({e.reason}): {e.message}", file=sys.stderr)
+        return report.result(e.verdict, e.message, e.log, e.reason)
+    report.proof = session.counter.proof()
     worst = max(t.comparison.max_abs_err for t in report.trials)
     return report.result(PASSED, f"passed {len(report.trials)} trials "
                                  f"(max_abs_err {worst:.3g})")

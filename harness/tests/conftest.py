@@ -31,9 +31,10 @@ def verify_request(task: str, candidate: str, **overrides: Any) -> dict[str, Any
 
 
 def profile_request(task: str, candidate: str, **overrides: Any) -> dict[str, Any]:
+    # torch.compile on the CPU costs ~15 s per process: tests that want it ask for it.
     return {"task_path": fixture_path(task), "candidate_path": fixture_path(candidate),
             "dsl": "cpp", "device": "cpu", "seed": 1, "warmup_times": 2, "run_times": 5,
-            **overrides}
+            "baselines": ["eager"], **overrides}
 
 
 @pytest.fixture(scope="session", autouse=True)

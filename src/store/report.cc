@@ -54,8 +54,10 @@ std::string SolLine(const ProfileResult& p) {
       !s["fraction_of_sol_candidate"].is_number()) {
     return "";
   }
-  return fmt::format("{:.2f} (floor {:.4f} ms)", s["fraction_of_sol_candidate"].get<double>(),
-                     s.value("sol_ms", 0.0));
+  double floor_ms = s.contains("sol_ms") && s["sol_ms"].is_number() ? s["sol_ms"].get<double>() : 0;
+  std::string bound = s.contains("bound") && s["bound"].is_string() ? s["bound"].get<std::string>() : "";
+  return fmt::format("{:.2f} (floor {:.4f} ms{})", s["fraction_of_sol_candidate"].get<double>(),
+                     floor_ms, bound.empty() ? "" : ", " + bound + "-bound");
 }
 
 std::string Ms(double v) { return fmt::format("{:.4f} ms", v); }
@@ -98,8 +100,10 @@ Json BuildReportJson(const RunSummary& s) {
                            {"message", o.reverification->message}};
   }
   if (const Attempt* a = o.passing(); a && a->verdict.details.is_object()) {
-    r["policy"] = a->verdict.details.value("policy", s.config->verify_settings.policy);
-    r["framework_ops"] = a->verdict.details.value("framework_ops", Json::array());
+    const Json& d = a->verdict.details;
+    r["policy"] = d.contains("policy") && d["policy"].is_string() ? d["policy"]
+                                                                   : Json(s.config->verify_settings.policy);
+    r["framework_ops"] = d.contains("framework_ops") ? d["framework_ops"] : Json::array();
   } else {
     r["policy"] = s.config->verify_settings.policy;
   }

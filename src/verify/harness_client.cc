@@ -21,14 +21,22 @@ bool MentionsMissingModule(const std::string& log, const std::string& module) {
   return log.find("No module named '" + module + "'") != std::string::npos;
 }
 
+double NumberOr(const Json& j, const char* key, double fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+}
+
+std::string StringOr(const Json& j, const char* key, const std::string& fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                 : fallback;
+}
+
 TimingStats ParseStats(const Json& j) {
   TimingStats s;
-  if (!j.is_object()) return s;
-  s.median_ms = j.value("median_ms", 0.0);
-  s.p10_ms = j.value("p10_ms", 0.0);
-  s.p90_ms = j.value("p90_ms", 0.0);
-  s.mean_ms = j.value("mean_ms", 0.0);
-  s.runs = j.value("runs", 0);
+  s.median_ms = NumberOr(j, "median_ms", 0.0);
+  s.p10_ms = NumberOr(j, "p10_ms", 0.0);
+  s.p90_ms = NumberOr(j, "p90_ms", 0.0);
+  s.mean_ms = NumberOr(j, "mean_ms", 0.0);
+  s.runs = static_cast<int>(NumberOr(j, "runs", 0));
   return s;
 }
 
@@ -42,10 +50,6 @@ std::string InspectErrorHint(const std::string& kind) {
   return "check the task file";
 }
 
-double NumberOr(const Json& j, const char* key, double fallback) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
-}
-
 void ParseBaselinesAndSol(const Json& r, ProfileResult* p) {
   if (r.contains("baselines") && r["baselines"].is_object() &&
       r["baselines"].contains("torch_compile")) {
@@ -53,7 +57,7 @@ void ParseBaselinesAndSol(const Json& r, ProfileResult* p) {
     if (tc.is_object() && tc.contains("median_ms")) {
       p->torch_compile = ParseStats(tc);
     } else if (tc.is_object()) {
-      p->torch_compile_error = tc.value("error", std::string("torch.compile failed"));
+      p->torch_compile_error = StringOr(tc, "error", "torch.compile failed");
     }
   }
   if (r.contains("speedup_vs_torch_compile") && r["speedup_vs_torch_compile"].is_number()) {
@@ -131,7 +135,8 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(const std::string& comman
   auto text = ReadFile(result_path);
   if (text.ok()) {
     auto parsed = ParseJson(*text, result_path.string());
-    if (parsed.ok()) out.result = std::move(parsed).value();
+    // Anything but a JSON object is treated as no result at all.
+    if (parsed.ok() && parsed->is_object()) out.result = std::move(parsed).value();
   }
   return out;
 }
@@ -150,9 +155,10 @@ Result<Json> HarnessClient::Inspect(const std::filesystem::path& task_path, int 
                       DescribeChildFailure(out.process) + ")");
   }
   const Json& r = *out.result;
-  if (!r.value("ok", false)) {
-    std::string kind = r.contains("error") ? r["error"].value("kind", "") : "";
-    std::string message = r.contains("error") ? r["error"].value("message", "") : "";
+  if (!(r.contains("ok") && r["ok"].is_boolean() && r["ok"].get<bool>())) {
+    Json error = r.contains("error") ? r["error"] : Json::object();
+    std::string kind = StringOr(error, "kind", "");
+    std::string message = StringOr(error, "message", "inspection failed");
     return InputError("task file '" + file + "': " + message + "; " + InspectErrorHint(kind));
   }
   return r;
@@ -194,12 +200,11 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     v.message = "the candidate's process died: " + DescribeChildFailure(out->process);
   } else {
     const Json& r = *out->result;
-    v.kind = VerdictFromName(r.value("verdict", "runtime_error"));
-    v.message = r.value("message", "");
-    v.reason = r.contains("reason") && r["reason"].is_string() ? r["reason"].get<std::string>() : "";
-    if (r.contains("log") && r["log"].is_string() && !r["log"].get<std::string>().empty()) {
-      v.log = r["log"].get<std::string>() + "\n--- process output ---\n" + v.log;
-    }
+    v.kind = VerdictFromName(StringOr(r, "verdict", "runtime_error"));
+    v.message = StringOr(r, "message", "");
+    v.reason = StringOr(r, "reason", "");
+    std::string log = StringOr(r, "log", "");
+    if (!log.empty()) v.log = log + "\n--- process output ---\n" + v.log;
     v.details = r;
   }
   return v;
@@ -244,19 +249,21 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
   }
   const Json& r = *out->result;
   p.details = r;
-  p.ok = r.value("ok", false);
+  p.ok = r.is_object() && r.contains("ok") && r["ok"].is_boolean() && r["ok"].get<bool>();
   if (!p.ok) {
-    p.error = r.contains("error") ? r["error"].value("message", "profiling failed") : "profiling failed";
+    p.error = r.contains("error") ? StringOr(r["error"], "message", "profiling failed")
+                                  : "profiling failed";
     return p;
   }
-  p.reference = ParseStats(r.value("reference", Json()));
-  p.candidate = ParseStats(r.value("candidate", Json()));
+  p.reference = ParseStats(r.contains("reference") ? r["reference"] : Json());
+  p.candidate = ParseStats(r.contains("candidate") ? r["candidate"] : Json());
   p.speedup_vs_eager = NumberOr(r, "speedup_vs_eager", 0.0);
   ParseBaselinesAndSol(r, &p);
-  p.performance_valid = r.value("performance_valid", false);
-  p.timing_method = r.value("timing_method", "");
-  p.device_used = r.value("device_used", "");
-  p.threads = r.value("threads", 0);
+  p.performance_valid = r.contains("performance_valid") && r["performance_valid"].is_boolean() &&
+                        r["performance_valid"].get<bool>();
+  p.timing_method = StringOr(r, "timing_method", "");
+  p.device_used = StringOr(r, "device_used", "");
+  p.threads = static_cast<int>(NumberOr(r, "threads", 0));
   return p;
 }
 

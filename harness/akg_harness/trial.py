@@ -1,0 +1,230 @@
+"""One verify trial: inputs of a distribution, two reference calls, two checked candidate calls.
+
+`prepare` runs no candidate code (trial 0 is prepared before the candidate is even loaded);
+`run` constructs ModelNew, calls it on the trial's inputs and again on fresh inputs written
+into the same input tensors, and checks each call (docs/INTEGRITY.md, "Runtime checks").
+Failures raise CandidateError with the verdict and reason code.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Iterator
+
+import torch
+
+from . import candidate, compare, distributions, output_checks, poison, runtime_proof, values
+from .devices import DevicePlan
+from .errors import (INPUTS_MODIFIED, KERNEL_DID_NOT_RUN, MISMATCH, NEAR_ZERO_OUTPUT,
+                     PATCHED_RUNTIME, REJECTED, STALE_OUTPUT, UNWRITTEN_OUTPUT, WRONG_ANSWER,
+                     CandidateError, TaskError)
+from .reference_cache import ReferencePair, ReferenceStore
+from .runtime_guard import RuntimeGuard
+from .task import Task, build_reference, draw_inputs, init_inputs
+
+SECOND_SEED_OFFSET = 1_000_003
+
+
+@dataclass
+class TrialRecord:
+    seed: int
+    distribution: str
+    second_seed: int
+    skipped_distribution: str | None = None
+    reference_cached: bool = False
+    comparison: compare.Comparison = field(default_factory=compare.Comparison)
+    launches: int = 0
+    passed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.comparison
+        out = {"seed": self.seed, "distribution": self.distribution,
+               "second_seed": self.second_seed, "reference_cached": self.reference_cached,
+               "max_abs_err": c.max_abs_err, "max_rel_err": c.max_rel_err,
+               "mismatches": c.mismatches, "numel": c.numel, "launches": self.launches,
+               "passed": self.passed}
+        if self.skipped_distribution:
+            out["skipped_distribution"] = self.skipped_distribution
+        return out
+
+
+@dataclass
+class Prepared:
+    record: TrialRecord
+    init: list[Any]
+    inputs: list[Any]          # the candidate's first-call inputs (a pristine copy below)
+    pristine: list[Any]
+    second_inputs: list[Any]
+    reference: ReferencePair
+
+
+@dataclass
+class Session:
+    """What every trial of one verify shares."""
+
+    task: Task
+    plan: DevicePlan
+    store: ReferenceStore
+    atol: float | None
+    rtol: float | None
+    enforce_proof: bool = True
+    guard: RuntimeGuard | None = None
+    counter: runtime_proof.LaunchCounter = field(default_factory=runtime_proof.LaunchCounter)
+    modules: list[ModuleType] = field(default_factory=list)
+    baseline_nonfinite: bool = False
+
+
+def _has_nonfinite(outputs: list[Any]) -> bool:
+    return any((t.is_floating_point() or t.is_complex()) and not bool(torch.isfinite(t).all())
+               for t in values.iter_tensors(outputs))
+
+
+def _draw(s: Session, seed: int, second_seed: int, dist: str
+          ) -> tuple[list[Any], list[Any], list[Any], ReferencePair]:
+    inputs = distributions.apply(dist, draw_inputs(s.task, seed, s.plan), seed)
+    second = distributions.apply(dist, draw_inputs(s.task, second_seed, s.plan), second_seed)
+    mine, pristine = values.clone(inputs), values.clone(inputs)
+
+    def build() -> torch.nn.Module:
+        return build_reference(s.task, init_inputs(s.task, seed), seed, s.plan)
+
+    pair = s.store.pair(seed, second_seed, dist, inputs, values.clone(second), build)
+    return mine, pristine, second, pair
+
+
+def prepare(s: Session, t: int, seed: int) -> Prepared:
+    """Inputs and reference outputs of trial t; falls back to the task's own distribution
+    where another one leaves the reference's domain (NaN/Inf the task's inputs do not give,
+    or an exception)."""
+    dist = distributions.for_trial(t)
+    record = TrialRecord(seed, dist, seed + SECOND_SEED_OFFSET)
+    try:
+        drawn = _draw(s, seed, record.second_seed, dist)
+        outside = (dist != distributions.TASK and not s.baseline_nonfinite
+                   and _has_nonfinite([drawn[3].first, drawn[3].second]))
+    except TaskError:
+        if dist == distributions.TASK:
+            raise
+        outside = True
+    if outside:
+        record.distribution, record.skipped_distribution = distributions.TASK, dist
+        drawn = _draw(s, seed, record.second_seed, distributions.TASK)
+    inputs, pristine, second, pair = drawn
+    if t == 0:
+        s.baseline_nonfinite = _has_nonfinite([pair.first, pair.second])
+    record.reference_cached = pair.cached
+    return Prepared(record, init_inputs(s.task, seed), inputs, pristine, second, pair)
+
+
+def check_guard(s: Session) -> None:
+    """patched_runtime when a watched runtime function differs from its recorded identity."""
+    changes = s.guard.changes() if s.guard else []
+    if changes:
+        raise CandidateError(REJECTED, f"the candidate replaced runtime functions: "
+                             f"{'; '.join(changes[:3])}", "\n".join(changes), PATCHED_RUNTIME)
+
+
+@contextlib.contextmanager
+def hidden(reference: ReferencePair) -> Iterator[None]:
+    """The reference's outputs stay allocated during a candidate call (so its allocations
+    cannot land on them) but scrambled with a random key (so it cannot copy them)."""
+    key = int.from_bytes(os.urandom(8), "little") | 1
+    values.xor_bits([reference.first, reference.second], key)
+    try:
+        yield
+    finally:
+        values.xor_bits([reference.first, reference.second], key)
+
+
+def _checked_call(s: Session, model: Any, inputs: list[Any], pristine: list[Any],
+                  expected: list[Any], previous: list[Any] | None, record: TrialRecord,
+                  reference: ReferencePair) -> list[Any]:
+    before = s.counter.snapshot()
+    with hidden(reference), poison.poisoned(s.plan.device, expected):
+        raw = candidate.call(model, inputs, s.plan)
+    launches = s.counter.since(before)
+    record.launches += sum(launches.values())
+    check_guard(s)
+    outputs = values.flatten_outputs(raw)
+    output_checks.check_plain(outputs, expected)
+    output_checks.check_storage(outputs, inputs, previous)
+    if not values.same_contents(inputs, pristine):
+        raise CandidateError(REJECTED, "candidate modified its inputs", reason=INPUTS_MODIFIED)
+    if s.enforce_proof and not launches:
+        raise CandidateError(REJECTED, "no custom kernel launch was counted during forward "
+                             "(the kernel never ran)", reason=KERNEL_DID_NOT_RUN)
+    return outputs
+
+
+def _judge(s: Session, outputs: list[Any], expected: list[Any], record: TrialRecord,
+           first_call: bool) -> compare.Comparison:
+    c = compare.compare_outputs(outputs, expected, s.atol, s.rtol)
+    record.comparison = c if first_call else _merge(record.comparison, c)
+    if not c.passed:
+        unwritten = output_checks.unwritten(outputs, expected)
+        if unwritten and c.reason == MISMATCH:
+            c.message, c.reason = unwritten, UNWRITTEN_OUTPUT
+        return c
+    zero = output_checks.near_zero(outputs, expected)
+    if zero:
+        c.passed, c.message, c.reason = False, zero, NEAR_ZERO_OUTPUT
+    return c
+
+
+def _merge(first: compare.Comparison, second: compare.Comparison) -> compare.Comparison:
+    """Errors over both calls; counts of the call that decided (the second when it failed)."""
+    merged = second if not second.passed else first
+    return compare.Comparison(merged.passed, max(first.max_abs_err, second.max_abs_err),
+                              max(first.max_rel_err, second.max_rel_err), merged.mismatches,
+                              merged.numel, merged.message, merged.reason, merged.details)
+
+
+def _fail(c: compare.Comparison) -> CandidateError:
+    return CandidateError(WRONG_ANSWER, c.message, "\n".join(c.details or [c.message]), c.reason)
+
+
+def _noop_check(s: Session, model: Any, p: Prepared, outputs: list[Any]) -> None:
+    """Runs the first call again with every counted launch skipped: the outputs must change."""
+    inputs = values.clone(p.pristine)
+    try:
+        with runtime_proof.noop(s.modules), hidden(p.reference), \
+                poison.poisoned(s.plan.device, p.reference.first):
+            before = s.counter.snapshot()
+            raw = candidate.call(model, inputs, s.plan)
+            skipped = s.counter.since(before, record=False)
+    except CandidateError:
+        return  # it cannot do without its kernels
+    check_guard(s)
+    if skipped and output_checks.same_outputs(values.flatten_outputs(raw), outputs):
+        raise CandidateError(REJECTED, "the outputs are the same when the custom kernels are "
+                             f"skipped ({', '.join(sorted(skipped))}): they do no real work",
+                             reason=KERNEL_DID_NOT_RUN)
+
+
+def run(s: Session, model_new: type, p: Prepared, noop_check: bool) -> None:
+    """Runs the candidate on a prepared trial; raises CandidateError on any failure."""
+    r, ref = p.record, p.reference
+    model = candidate.construct(model_new, p.init, r.seed, s.plan)
+    check_guard(s)
+    first = _checked_call(s, model, p.inputs, p.pristine, ref.first, None, r, ref)
+    c = _judge(s, first, ref.first, r, True)
+    if not c.passed:
+        raise _fail(c)
+    second_inputs = p.second_inputs
+    if values.same_structure(p.inputs, second_inputs):
+        values.copy_into(p.inputs, second_inputs)  # same storage: catches pointer-keyed caches
+        second_inputs = p.second_inputs = p.inputs
+    pristine = values.clone(second_inputs)
+    second = _checked_call(s, model, second_inputs, pristine, ref.second, first, r, ref)
+    c = _judge(s, second, ref.second, r, False)
+    if not c.passed:
+        why = (output_checks.stale(second, first, c.failed_outputs, ref.second, ref.first)
+               if c.reason == MISMATCH else None)
+        if why:
+            raise CandidateError(REJECTED, why, "\n".join(c.details), STALE_OUTPUT)
+        raise _fail(c)
+    if noop_check and s.enforce_proof:
+        _noop_check(s, model, p, first)
+    r.passed = True
