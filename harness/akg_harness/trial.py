@@ -37,6 +37,7 @@ class TrialRecord:
     comparison: compare.Comparison = field(default_factory=compare.Comparison)
     launches: int = 0
     passed: bool = False
+    atol_scale: list[float] | None = None  # per output, for a scaled distribution
 
     def to_json(self) -> dict[str, Any]:
         c = self.comparison
@@ -47,6 +48,8 @@ class TrialRecord:
                "passed": self.passed}
         if self.skipped_distribution:
             out["skipped_distribution"] = self.skipped_distribution
+        if self.atol_scale:
+            out["atol_scale"] = self.atol_scale
         return out
 
 
@@ -74,6 +77,31 @@ class Session:
     counter: runtime_proof.LaunchCounter = field(default_factory=runtime_proof.LaunchCounter)
     modules: list[ModuleType] = field(default_factory=list)
     baseline_nonfinite: bool = False
+    task_scales: list[float] = field(default_factory=list)  # trial 0's mean |output|
+
+
+def _scales(outputs: list[Any]) -> list[float]:
+    """Mean magnitude of each floating output over its finite elements (0.0 otherwise)."""
+    found = []
+    for out in outputs:
+        total, count = 0.0, 0
+        if isinstance(out, torch.Tensor) and (out.is_floating_point() or out.is_complex()):
+            flat = out.detach().reshape(-1)
+            for start in range(0, flat.numel(), output_checks.CHUNK_ELEMENTS):
+                mags = flat[start:start + output_checks.CHUNK_ELEMENTS].abs()
+                finite = torch.isfinite(mags)
+                total += float(torch.where(finite, mags, 0).sum(dtype=torch.float64))
+                count += int(finite.sum())
+        found.append(total / count if count else 0.0)
+    return found
+
+
+def _atol_scale(s: Session, outputs: list[Any]) -> list[float] | None:
+    """Per output, how much larger this distribution's outputs are than the task's own:
+    rounding errors grow with the magnitudes, so atol does too (never for `task`)."""
+    ratios = [now / base if base > 0 and now > 0 else 1.0
+              for now, base in zip(_scales(outputs), s.task_scales)]
+    return ratios if any(r != 1.0 for r in ratios) else None
 
 
 def _has_nonfinite(outputs: list[Any]) -> bool:
@@ -114,6 +142,9 @@ def prepare(s: Session, t: int, seed: int) -> Prepared:
     inputs, pristine, second, pair = drawn
     if t == 0:
         s.baseline_nonfinite = _has_nonfinite([pair.first, pair.second])
+        s.task_scales = _scales(pair.first)
+    elif record.distribution != distributions.TASK:
+        record.atol_scale = _atol_scale(s, pair.first)
     record.reference_cached = pair.cached
     return Prepared(record, init_inputs(s.task, seed), inputs, pristine, second, pair)
 
@@ -160,7 +191,7 @@ def _checked_call(s: Session, model: Any, inputs: list[Any], pristine: list[Any]
 
 def _judge(s: Session, outputs: list[Any], expected: list[Any], record: TrialRecord,
            first_call: bool) -> compare.Comparison:
-    c = compare.compare_outputs(outputs, expected, s.atol, s.rtol)
+    c = compare.compare_outputs(outputs, expected, s.atol, s.rtol, record.atol_scale)
     record.comparison = c if first_call else _merge(record.comparison, c)
     if not c.passed:
         unwritten = output_checks.unwritten(outputs, expected)

@@ -145,7 +145,10 @@ def xor_bits(value: Any, key: int) -> None:
         parts = torch.view_as_real(t.detach()) if t.is_complex() else t.detach()
         width = parts.element_size()
         ints = parts.view(_INT_OF_WIDTH[width])
-        mask = key % (1 << (8 * width - 1))  # non-negative and fits the signed view
+        bits = 8 * width
+        mask = key % (1 << bits)  # every bit of the element, as a value of the view dtype
+        if ints.dtype != torch.uint8 and mask >= 1 << (bits - 1):
+            mask -= 1 << bits
         if torch._debug_has_internal_overlap(ints) != 0:  # 0: no element overlaps another
             continue
         ints.bitwise_xor_(mask)

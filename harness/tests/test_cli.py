@@ -38,7 +38,7 @@ def test_inspect_writes_a_result_and_exits_zero(tmp_path):
 
 
 def test_verify_writes_the_verdict_and_passes_candidate_prints_through(tmp_path):
-    proc, result = _run(tmp_path, "verify", verify_request("relu_task.py", "relu_wrong.py"))
+    proc, result = _run(tmp_path, "verify", verify_request("relu_task.py", "runtime/cpp_relu_wrong.py"))
     assert proc.returncode == 0, proc.stderr
     assert "relu_wrong: forward called" in proc.stdout
     assert result["verdict"] == "wrong_answer" and result["trials"][0]["passed"] is False

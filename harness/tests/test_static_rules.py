@@ -493,6 +493,7 @@ def test_exception_swallowing_context_manager_is_try_except() -> None:
     ("from concurrent.futures import ThreadPoolExecutor", "ThreadPoolExecutor(2)"),
     ("import multiprocessing as mp", "mp.Process(target=print).start()"),
     ("import os", "os.fork()"),
+    ("from subprocess import *", "Popen(['true'])"),
 ])
 def test_threads_and_processes_are_concurrency(dsl: str, imports: str, line: str) -> None:
     assert_only(check(candidate(dsl, with_op(line), imports=imports), dsl), "concurrency")
@@ -552,6 +553,25 @@ def test_tensor_subclass_overriding_dispatch_is_monkey_patch() -> None:
     """
     assert "monkey_patch" in reasons(check(candidate("triton_cuda", prelude=prelude),
                                            "triton_cuda"))
+
+
+def test_tensor_subclass_built_at_run_time_is_monkey_patch_under_partial() -> None:
+    prelude = """
+    _BASE = type(torch.zeros(()))
+    _LAZY = type("Staged", (_BASE,), {})
+    """
+    body = HONEST_BODY.replace("return out", "return out.as_subclass(_LAZY)")
+    report = check(candidate("triton_cuda", body, prelude), "triton_cuda", "partial")
+    assert_only(report, "monkey_patch")
+
+
+def test_patching_through_the_module_type_is_caught() -> None:
+    computed = candidate("cpp", imports="import time",
+                         prelude='_W = getattr(type(time), "__set" + "attr__")')
+    assert reasons(check(computed, "cpp")) == {"forbidden_io"}
+    direct = candidate("cpp", imports="import time",
+                       prelude='type(time).__setattr__(time, "perf_counter", lambda: 0.0)')
+    assert reasons(check(direct, "cpp")) == {"monkey_patch"}
 
 
 # ---- forbidden_io ------------------------------------------------------------------------------
@@ -638,6 +658,56 @@ def test_state_kept_in_closures_defaults_and_classes_is_stateful(prelude: str,
     assert_only(report, "stateful_forward")
 
 
+@pytest.mark.parametrize("dsl", BOTH)
+def test_cache_in_forwards_mutable_default_is_stateful(dsl: str) -> None:
+    source = candidate(dsl, with_op("out = _plans.setdefault(tuple(x.shape), out)")).replace(
+        "def forward(self, x, w):", "def forward(self, x, w, _plans={}):")
+    assert_only(check(source, dsl), "stateful_forward")
+
+
+def test_cache_hung_on_a_functions_dict_is_stateful() -> None:
+    prelude = f"""
+    def _run(x, out, n):
+        {LAUNCH["triton_cuda"]}
+        memo = _run.__dict__.setdefault("memo", {{}})
+        return memo.setdefault(tuple(x.shape), out)
+    """
+    body = "out = torch.empty_like(x)\nreturn _run(x, out, x.numel())"
+    assert_only(check(candidate("triton_cuda", body, prelude), "triton_cuda"),
+                "stateful_forward")
+
+
+@pytest.mark.parametrize("dsl", BOTH)
+def test_answer_computed_at_import_is_stateful(dsl: str) -> None:
+    prelude = """
+    torch.manual_seed(1)
+    _ANSWER = torch.relu(torch.randn(7, 37))
+    """
+    body = HONEST_BODY.replace("x = x.contiguous()", "x = _ANSWER")
+    assert_only(check(candidate(dsl, body, prelude), dsl), "stateful_forward")
+
+
+def test_an_object_built_during_the_call_may_set_its_own_attributes() -> None:
+    prelude = """
+    class _Plan:
+        def __init__(self, n, block=1024):
+            self.n = n
+            self.grid = (triton.cdiv(n, block),)
+
+        def widen(self):
+            self.block = 1024
+            return self
+    """
+    body = HONEST_BODY.replace("{launch}", "plan = _Plan(n).widen()\n"
+                               "_copy_kernel[plan.grid](x, out, plan.n, BLOCK=plan.block)")
+    report = check(candidate("triton_cuda", body, prelude), "triton_cuda")
+    assert report.ok, report.violations
+    kept = candidate("triton_cuda", body.replace("plan = _Plan(n).widen()",
+                                                 "plan = _PLAN.widen()"),
+                     textwrap.dedent(prelude) + "\n_PLAN = _Plan(1 << 20)\n")
+    assert_only(check(kept, "triton_cuda"), "stateful_forward")
+
+
 def test_caches_of_compiled_kernels_are_not_state() -> None:
     source = TILELANG_SCALE + """
 _KERNELS = {}
@@ -689,7 +759,8 @@ def test_persisting_l2_window_in_native_source_is_rejected() -> None:
 
 
 def test_persisting_l2_limit_from_python_is_rejected() -> None:
-    prelude = "cupy.cuda.runtime.deviceSetLimit(cupy.cuda.runtime.cudaLimitPersistingL2CacheSize, 1)"
+    prelude = ("rt = cupy.cuda.runtime\n"
+               "rt.deviceSetLimit(rt.cudaLimitPersistingL2CacheSize, 1)")
     report = check(candidate("triton_cuda", prelude=prelude, imports="import cupy"),
                    "triton_cuda")
     assert_only(report, "l2_persistence")
@@ -731,13 +802,38 @@ def test_calling_the_inlined_loaders_internals_is_monkey_patch() -> None:
     assert_only(check(reaching, "cpp"), "monkey_patch")
 
 
-def test_cheats_inside_the_markers_are_still_caught() -> None:
+def test_code_smuggled_between_the_markers_is_not_exempt() -> None:
     standalone = (STATIC / "cpp_gelu_scale_add_standalone.py").read_text()
     smuggled = standalone.replace(
         "# ---- end of akg_harness.native ----",
         "import threading\nthreading.Thread(target=print).start()\n"
-        "torch.matmul = None\nos.system('true')\n# ---- end of akg_harness.native ----")
-    assert {"concurrency", "monkey_patch"} <= reasons(check(smuggled, "cpp"))
+        "torch.matmul = None\n# ---- end of akg_harness.native ----")
+    report = check(smuggled, "cpp")
+    assert {"unsanctioned_native", "concurrency", "monkey_patch"} <= reasons(report)
+    assert any("not the harness's loader" in v.message for v in report.violations)
+
+
+def test_an_edited_inlined_loader_is_not_the_sanctioned_loader() -> None:
+    standalone = (STATIC / "cpp_gelu_scale_add_standalone.py").read_text()
+    edited = standalone.replace('"-O3", "-march=native"', '"-O2", "-march=native"')
+    assert edited != standalone
+    assert "unsanctioned_native" in reasons(check(edited, "cpp"))
+
+
+def test_markers_around_the_whole_file_exempt_nothing() -> None:
+    body = """
+    out = torch.empty_like(x)
+    n = x.numel()
+    try:
+        {launch}
+    except Exception:
+        out = torch.relu(x)
+    return out
+    """
+    wrapped = ("# ---- akg_harness.native, inlined so that this file is self-contained ----\n"
+               + candidate("cpp", body) + "\n# ---- end of akg_harness.native ----\n")
+    assert {"unsanctioned_native", "try_except", "forbidden_framework_op"} <= \
+        reasons(check(wrapped, "cpp"))
 
 
 # ---- API ---------------------------------------------------------------------------------------
@@ -747,6 +843,21 @@ def test_violations_carry_reason_message_and_line() -> None:
     assert isinstance(v, Violation) and v.reason == "forbidden_framework_op"
     assert "torch.matmul" in v.message and isinstance(v.line, int) and v.line > 0
     assert not report.ok
+
+
+def test_violations_are_listed_mechanism_first() -> None:
+    prelude = f"""
+    def _work(x, out, n):
+        {LAUNCH["cpp"]}
+    """
+    body = """
+    out = torch.empty_like(x)
+    threading.Thread(target=_work, args=(x, out, x.numel())).start()
+    return torch.relu(out)
+    """
+    report = check(candidate("cpp", body, prelude, imports="import threading"), "cpp")
+    assert [v.reason for v in report.violations] == \
+        ["concurrency", "forbidden_framework_op"]
 
 
 def test_unknown_dsl_or_policy_is_an_error() -> None:

@@ -6,6 +6,7 @@ hook to prove the runtime check catches the cheat on its own; the runtime proof 
 Fixtures live in fixtures/runtime/ and share one C++ source (compiled once per session).
 """
 import gc
+import sys
 
 import pytest
 import torch
@@ -27,7 +28,10 @@ def no_static_rules(monkeypatch):
 
 
 def _verify(candidate, task="relu64_task.py", **overrides):
-    gc.collect()  # earlier verifies' reference outputs must not linger for cpp_steal.py to find
+    # Earlier candidates (their caches hold right answers) must not linger for cpp_steal.py.
+    for name in [n for n in sys.modules if n.startswith("akg_candidate_")]:
+        del sys.modules[name]
+    gc.collect()
     request = {"task_path": fixture_path(f"runtime/{task}"),
                "candidate_path": fixture_path(f"runtime/{candidate}"),
                "dsl": "cpp", "device": "cpu", "seed": 1, "policy": "partial", **overrides}

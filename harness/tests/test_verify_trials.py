@@ -35,6 +35,17 @@ def test_distributions_transform_only_floating_tensors_and_are_deterministic():
     assert distributions.apply("task", inputs, seed=5) is inputs
 
 
+def test_scaled_distributions_scale_atol_with_the_outputs():
+    result = verify.run(_request("cpp_relu_ok.py", "relu64_task.py"))
+    assert result["verdict"] == "passed", result["message"]
+    scales = {t["distribution"]: t.get("atol_scale") for t in result["trials"]}
+    assert scales["task"] is None
+    # (each trial draws its own inputs, so the ratios are near, not at, the scale factors)
+    assert scales["large"] == [pytest.approx(1e3, rel=0.2)]
+    assert scales["small"] == [pytest.approx(1e-3, rel=0.2)]
+    assert 0.5 < scales["uniform"][0] < 0.8  # E relu(U(-1,1)) / E relu(N(0,1)) = 0.627
+
+
 def test_a_distribution_outside_the_operator_domain_falls_back_to_the_task_inputs():
     result = verify.run(_request("cpp_sqrt_ok.py", "sqrt_task.py"))
     assert result["verdict"] == "passed", result["message"]

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from .static_context import ModuleContext
 from .static_tables import CACHE_DECORATORS, COMPILE_DECORATORS, DslSpec, canonical_op
-from .static_values import (EMPTY, NONE, T, U, I, Val, Vals, elements, has_tensor,
-                            kernel_only, one, seq)
+from .static_values import (EMPTY, NONE, T, U, I, Val, Vals, elements, escape, has_tensor,
+                            kernel_only, one, persistent, seq)
 from .static_ops import BUILTIN_NAMES, OpsMixin
 
 MAX_ROUNDS = 40
@@ -66,12 +66,14 @@ class Reach(OpsMixin):
         self.attrs: dict[str, dict[str, Vals]] = {}   # instance attributes per class
         self.cattrs: dict[str, dict[str, Vals]] = {}  # class-body names per class
         self._bases: dict[int, Vals] = {}             # receiver values of attribute nodes
+        self._line = 0                                # line of the name being looked up
         self.reachable: set[str] = set()
         self.cached: set[str] = set()
         self.result = ReachResult()
         self.changed = False
         self.module = Func("<module>", ctx.tree, kind="module")
         self.env["<module>"] = self.globals_ = {}
+        self.at_import: dict[str, Vals] = {}  # what module-level code binds to globals
         self.cur = self.module
         self.rec = False
         self._register(ctx.tree.body, None, None)
@@ -175,7 +177,7 @@ class Reach(OpsMixin):
         for k, (p, d) in enumerate(zip(positional, defaults)):
             if k == 0:
                 self._join(self.params[f.key], p.arg, model)
-            else:
+            elif _entry_param(p, d):
                 self._join(self.params[f.key], p.arg, _entry_param(p, d))
         if a.vararg:
             self._join(self.params[f.key], a.vararg.arg, one(seq(one(T))))
@@ -215,7 +217,7 @@ class Reach(OpsMixin):
                 self._join(env, p.arg, self.params[f.key].get(p.arg, EMPTY) | one(seq(one(U))))
         positional = a.posonlyargs + a.args
         if f.cls and positional and f.kind in ("function", "property"):
-            self._join(env, positional[0].arg, one(Val("inst", f.cls)))
+            self._join(env, positional[0].arg, one(Val("inst", f.cls, tag="seed")))
         elif f.cls and positional and f.kind == "classmethod":
             self._join(env, positional[0].arg, one(Val("cls", f.cls)))
         defaults = a.defaults + [d for d in a.kw_defaults if d is not None]
@@ -347,7 +349,7 @@ class Reach(OpsMixin):
         out: set[Val] = set()
         for v in vals:
             if v.kind == "inst":
-                out |= self._call_vals(self._inst_attr(v.name, "__enter__"), [], {}, False)
+                out |= self._call_vals(self._inst_attr(v, "__enter__"), [], {}, False)
             else:
                 out.add(U)
         return frozenset(out)
@@ -416,10 +418,12 @@ class Reach(OpsMixin):
         f = self.cur
         if f.kind in ("module", "classbody"):
             self._join(self.env[f.key], name, vals)
+            if f.kind == "module":
+                self._join(self.at_import, name, vals)
             return
         owner = self._owner(name)
         if owner is None:
-            self._join(self.globals_, name, vals)
+            self._join(self.globals_, name, escape(vals))
             if not kernel_only(vals):
                 self._stateful(f"writes the module global '{name}'", node)
             return
@@ -434,14 +438,23 @@ class Reach(OpsMixin):
         monkey patching), instances (self), locals of enclosing functions that forward does
         not run (a factory's closure) and mutable default arguments.
         """
-        root = expr
+        root, chain = expr, []
         while isinstance(root, ast.Attribute | ast.Subscript):
+            chain.append(root)
             root = root.value
-        if not isinstance(root, ast.Name) or self.cur.kind in ("module", "classbody"):
+        if self.cur.kind in ("module", "classbody"):
+            return None
+        if isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and \
+                root.func.id == "type" or any(isinstance(c, ast.Attribute) and
+                                              c.attr == "__class__" for c in chain):
+            return ast.unparse(expr)  # class-level state: shared by every instance
+        if not isinstance(root, ast.Name):
             return None
         vals = self._lookup(root.id)
-        if any(v.kind == "inst" for v in vals):
+        if any(persistent(v) for v in vals):
             return ast.unparse(expr)
+        if any(v.kind == "inst" for v in vals):
+            return None  # an object built during this call
         owner = self._owner(root.id)
         if owner is not None:
             if root.id in owner.mutable_defaults or owner.key not in self.reachable:
@@ -455,8 +468,9 @@ class Reach(OpsMixin):
         base = self.ev(target.value)
         for bv in base:
             if bv.kind == "inst":
-                self._join(self.attrs.setdefault(bv.name, {}), target.attr, vals)
-                if not kernel_only(vals):
+                kept = escape(vals) if bv.tag in ("", "seed") else vals
+                self._join(self.attrs.setdefault(bv.name, {}), target.attr, kept)
+                if persistent(bv) and not kernel_only(vals):
                     self._stateful(f"writes {ast.unparse(target)}", target)
             elif bv.kind == "T" and target.attr != "requires_grad":
                 self._record(f"Tensor.{target.attr} assignment", target)
@@ -480,8 +494,10 @@ class Reach(OpsMixin):
         """Values put into the container a name holds (judged by the caller, not here)."""
         f = self.cur
         owner = f if f.kind in ("module", "classbody") else self._owner(name)
-        self._join(self.env[owner.key] if owner is not None else self.globals_, name,
-                   one(seq(vals)))
+        if owner is None:
+            self._join(self.globals_, name, one(seq(escape(vals))))
+        else:
+            self._join(self.env[owner.key], name, one(seq(vals)))
 
     def _index_effects(self, index: Vals, node: ast.AST) -> None:
         if has_tensor(index, 1):
@@ -491,7 +507,7 @@ class Reach(OpsMixin):
         if isinstance(target, ast.Attribute | ast.Subscript):
             self.ev(target.value)
             where = self._persistent(target.value) if isinstance(target, ast.Subscript) \
-                else (ast.unparse(target) if any(v.kind == "inst" for v in
+                else (ast.unparse(target) if any(persistent(v) for v in
                                                  self.ev(target.value)) else None)
             if where:
                 self._stateful(f"deletes from {where}", target)
@@ -528,7 +544,12 @@ class Reach(OpsMixin):
         if owner is not None:
             return self.env[owner.key].get(name, EMPTY)
         if name in self.globals_ or name in self.module.locals:
-            return self.globals_.get(name, EMPTY)
+            vals = self.globals_.get(name, EMPTY)
+            if T in self.at_import.get(name, EMPTY) and self.rec and \
+                    f.kind not in ("module", "classbody"):
+                self._stateful(f"uses the module-level tensor '{name}' (computed at import)",
+                               self._line)
+            return vals
         if name in BUILTIN_NAMES:
             return one(Val("builtin", name))
         if self.ctx.star:
@@ -542,9 +563,11 @@ def _entry_param(p: ast.arg, default: ast.expr | None) -> Vals:
     if "Tensor" not in words and words & {"int", "float", "bool", "str", "tuple", "list",
                                           "Sequence"}:
         return one(I)
-    if isinstance(default, ast.Constant) and default.value is not None:
+    if default is None or isinstance(default, ast.Constant) and default.value is None:
+        return one(T)
+    if isinstance(default, ast.Constant):
         return one(I)
-    return one(T)
+    return EMPTY  # not an input: the default's own values (bound on entry)
 
 
 def _method_kind(node: ast.FunctionDef | ast.AsyncFunctionDef, cls: str | None,

@@ -9,12 +9,12 @@ import ast
 import builtins
 
 from .static_tables import (ARRAY_MODULES, AST_OPERATORS, DISTINCT_TENSOR_METHODS,
-                            DUNDER_OPERATORS, GLUE_RESULT, MUTATORS, NATIVE_MODULE,
+                            DUNDER_OPERATORS, GLUE_RESULT, IO_PATHS, MUTATORS, NATIVE_MODULE,
                             NN_CONTAINERS, NN_REGISTER, PLAIN_MODULES, SANCTIONED_LOADERS,
                             TENSOR_ATTRS, TILELANG_COMPILE, TORCH_DTYPES, TORCH_SUBMODULES,
                             TRITON_JIT, canonical_op, is_glue, under)
 from .static_values import (BY_KIND, DT, EMPTY, NONE, SHAPE, T, U, I, Val, Vals,
-                            elements, has_tensor, kernel_only, one, seq, tup, union)
+                            elements, has_tensor, kernel_only, one, persistent, seq, tup, union)
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
@@ -47,6 +47,7 @@ class OpsMixin:
         return one(NONE if e.value is None else I)
 
     def _ev_Name(self, e: ast.Name) -> Vals:
+        self._line = e.lineno
         return self._lookup(e.id)  # empty while not yet bound in this round
 
     def _ev_Starred(self, e: ast.Starred) -> Vals:
@@ -191,11 +192,11 @@ class OpsMixin:
             elif k == "jit":
                 out.add(Val("jitrun", v.name) if attr == "run" else U)
             elif k == "inst":
-                out |= self._inst_attr(v.name, attr)
+                out |= self._inst_attr(v, attr)
             elif k == "cls":
                 out |= self._class_attr(v.name, attr)
             elif k == "super":
-                out |= self._super_attr(v.name, attr)
+                out |= self._super_attr(v, attr)
             elif k == "builtin":
                 out.add(Val("builtin", f"{v.name}.{attr}"))
             elif k == "nn":
@@ -239,8 +240,8 @@ class OpsMixin:
             elif k == "nn":
                 out.add(v)
             elif k == "inst":
-                out |= self._call_vals(self._inst_attr(v.name, "__getitem__"), [index], {},
-                                       False, None)
+                out |= self._call_vals(self._inst_attr(v, "__getitem__"), [index], {}, False,
+                                       None)
             elif k == "I":
                 out.add(I)
             else:
@@ -272,30 +273,31 @@ class OpsMixin:
                 return c, table[attr]
         return None
 
-    def _bind_method(self, v: Val, owner_self: str, on_instance: bool) -> Val:
+    def _bind_method(self, v: Val, me: Val, on_instance: bool) -> Val:
+        """A function found on a class, as `me.attr` yields it (me: an inst or a cls)."""
         if v.kind != "fn" or v.name not in self.funcs:
             return v
         kind = self.funcs[v.name].kind
         if kind == "static":
             return v
         if kind == "classmethod":
-            return Val("cbound", v.name, tag=owner_self)
-        return Val("bound", v.name, tag=owner_self) if on_instance else v
+            return Val("cbound", v.name, tag=me.name)
+        return Val("bound", v.name, tag=me.name, items=(one(me),)) if on_instance else v
 
-    def _inst_attr(self, name: str, attr: str) -> Vals:
+    def _inst_attr(self, me: Val, attr: str) -> Vals:
         out: set[Val] = set()
-        for c in self._mro(name):
+        for c in self._mro(me.name):
             out |= self.attrs.get(c, {}).get(attr, EMPTY)
-        found = self._class_lookup(name, attr)
+        found = self._class_lookup(me.name, attr)
         if found is not None:
             for v in found[1]:
                 if v.kind == "fn" and v.name in self.funcs and \
                         self.funcs[v.name].kind == "property":
-                    out |= self._pass_args(v.name, [], {}, False, one(Val("inst", name)))
+                    out |= self._pass_args(v.name, [], {}, False, one(me))
                 else:
-                    out.add(self._bind_method(v, name, True))
+                    out.add(self._bind_method(v, me, True))
         if not out:
-            out |= self._framework_attr(name, attr)
+            out |= self._framework_attr(me.name, attr)
         return frozenset(out)
 
     def _framework_attr(self, name: str, attr: str) -> Vals:
@@ -312,13 +314,16 @@ class OpsMixin:
         found = self._class_lookup(name, attr)
         if found is None:
             return self._framework_attr(name, attr)
-        return frozenset(self._bind_method(v, name, False) if bind else v for v in found[1])
+        me = Val("cls", name)
+        return frozenset(self._bind_method(v, me, False) if bind else v for v in found[1])
 
-    def _super_attr(self, name: str, attr: str) -> Vals:
-        found = self._class_lookup(name, attr, start=1)
-        if found is not None:
-            return frozenset(self._bind_method(v, name, True) for v in found[1])
-        return self._framework_attr(name, attr)
+    def _super_attr(self, sup: Val, attr: str) -> Vals:
+        found = self._class_lookup(sup.name, attr, start=1)
+        if found is None:
+            return self._framework_attr(sup.name, attr)
+        selves = sup.items[0] if sup.items else one(Val("inst", sup.name, tag="seed"))
+        return frozenset(self._bind_method(v, me, True) for v in found[1] for me in selves
+                         if me.kind == "inst") or found[1]
 
     # ---- calls ---------------------------------------------------------------------------------
     def _ev_Call(self, e: ast.Call) -> Vals:
@@ -358,18 +363,21 @@ class OpsMixin:
         if k == "fn":
             return self._pass_args(fv.name, args, kws, star, None)
         if k in ("bound", "cbound"):
-            me = Val("inst" if k == "bound" else "cls", fv.tag)
-            return self._pass_args(fv.name, args, kws, star, one(me))
+            me = fv.items[0] if fv.items else one(Val("inst" if k == "bound" else "cls",
+                                                      fv.tag))
+            return self._pass_args(fv.name, args, kws, star, me)
         if k == "cls":
+            built = Val("inst", fv.name,
+                        tag="call" if self.cur.kind not in ("module", "classbody") else "")
             init = self._class_lookup(fv.name, "__init__")
             for v in (init[1] if init else EMPTY):
                 if v.kind == "fn":
-                    self._pass_args(v.name, args, kws, star, one(Val("inst", fv.name)))
-            return one(Val("inst", fv.name))
+                    self._pass_args(v.name, args, kws, star, one(built))
+            return one(built)
         if k == "inst":
-            call = self._inst_attr(fv.name, "__call__")
+            call = self._inst_attr(fv, "__call__")
             if not any(v.kind in ("bound", "fn", "nn") for v in call):
-                call = self._inst_attr(fv.name, "forward")
+                call = self._inst_attr(fv, "forward")
             return self._call_vals(call, args, kws, star, node)
         if k == "apply":
             found = self._class_lookup(fv.name, "forward")
@@ -462,7 +470,7 @@ class OpsMixin:
             return
         for v in vals:
             if v.kind in ("fn", "bound", "cbound"):
-                self._pass_args(v.name, [], {}, True, None)
+                self._pass_args(v.name, [], {}, True, v.items[0] if v.items else None)
             elif v.kind == "tm":
                 self._record(f"Tensor.{v.name}", node)
             elif v.kind == "ext" and v.name.startswith("torch.") and _op_like(v.name):
@@ -478,11 +486,12 @@ class OpsMixin:
             hook_args = [one(instance[0]), one(seq(one(T))), one(T)]
             for v in args[0]:
                 if v.kind in ("fn", "bound"):
-                    me = one(Val("inst", v.tag)) if v.kind == "bound" else None
+                    me = v.items[0] if v.kind == "bound" and v.items else None
                     self._pass_args(v.name, hook_args, {}, False, me)
                     self._reach(v.name)
         if attr in NN_REGISTER and instance:
-            self._stateful(f"registers state on {ast.unparse(func.value)} ({attr})", node)
+            if any(persistent(v) for v in instance):
+                self._stateful(f"registers state on {ast.unparse(func.value)} ({attr})", node)
             if attr in ("register_buffer", "register_parameter") and len(node.args) >= 2 and \
                     isinstance(node.args[0], ast.Constant) and len(args) >= 2:
                 for v in instance:
@@ -562,7 +571,8 @@ class OpsMixin:
             return BY_KIND[kind]
         if canon.startswith("Tensor."):
             return self._tensor_method(canon[7:], args[1:], kws, node)
-        if under(path, TORCH_NON_COMPUTE) or path.startswith("torch.set_"):
+        if under(path, TORCH_NON_COMPUTE) or path.startswith("torch.set_") or \
+                under(path, IO_PATHS):
             return one(U)
         self._record(canon, node)
         if path in ("torch.compile", "torch.jit.script") and args:
@@ -637,7 +647,7 @@ class OpsMixin:
         if name == "getattr" and node is not None and len(node.args) >= 2:
             return self._getattr(node, first, args)
         if name in ("setattr", "delattr", "object.__setattr__", "object.__delattr__"):
-            if any(v.kind == "inst" for v in first) or (node is not None and node.args and
+            if any(persistent(v) for v in first) or (node is not None and node.args and
                                                          self._persistent(node.args[0])):
                 self._stateful(f"{name} on {ast.unparse(node.args[0])}", node)  # type: ignore
             return one(NONE)
@@ -645,7 +655,12 @@ class OpsMixin:
             return one(Val("tcls")) if T in first else frozenset(
                 Val("cls", v.name) if v.kind == "inst" else U for v in first) or one(U)
         if name == "super":
-            return one(Val("super", self.cur.cls)) if self.cur.cls else one(U)
+            if not self.cur.cls:
+                return one(U)
+            a = self.cur.node.args  # type: ignore[attr-defined]
+            first = (a.posonlyargs + a.args)[:1]
+            selves = self._lookup(first[0].arg) if first else EMPTY
+            return one(Val("super", self.cur.cls, items=(selves,)))
         if name in ("staticmethod", "classmethod", "property"):
             return first or one(U)
         if name in ("print", "exec", "breakpoint"):

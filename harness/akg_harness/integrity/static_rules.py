@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .static_calls import Reach, bound_names
+from .static_ops import BUILTIN_NAMES
 from .static_context import ModuleContext
 from .static_tables import (CONCURRENCY_MODULES, CONCURRENCY_OS, DSLS, HARNESS_INTERNALS,
                             INTROSPECTION_ATTRS, IO_BUILTINS, IO_MODULES, IO_PATHS,
                             LOADER_ALLOWED, NATIVE_LIBRARY_CALL, NATIVE_MODULE, NATIVE_PATHS,
-                            NATIVE_PUBLIC,
+                            NATIVE_PUBLIC, REASON_ORDER, SUBCLASS_NAMES,
                             NATIVE_TEXT_RULES, PATCH_CALLS, STREAM_PATHS, SYS_READS, under)
 
 POLICIES = ("strict", "partial")
@@ -68,6 +69,10 @@ def check_source(source: str, dsl: str, policy: str = "strict",
         ops.setdefault(op, line)
     kernels = ctx.kernels(spec.family, spec.loaders)
     out = list(rules.violations)
+    if ctx.forged_region is not None:
+        out.append(Violation("unsanctioned_native", "the code between the akg_harness.native "
+                             "markers is not the harness's loader (edited or unknown version)",
+                             ctx.forged_region))
     if not kernels:
         out.append(Violation("no_kernel", f"no {dsl} kernel is defined ({_how(dsl)})", None))
     elif not reach.launches:
@@ -85,7 +90,7 @@ def check_source(source: str, dsl: str, policy: str = "strict",
     for line in sorted(set(reach.private)):
         out.append(Violation("monkey_patch", "reaches into the sanctioned loader's internals "
                              "(a private attribute of a loaded library)", line))
-    out.sort(key=lambda v: (v.line or 0, v.reason))
+    out.sort(key=lambda v: (REASON_ORDER.index(v.reason), v.line or 0))
     return StaticReport(out, sorted(ops), kernels, list(reach.launches))
 
 
@@ -141,6 +146,8 @@ class _SyntaxRules:
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
                     not region and id(node) not in self.ctx.docstrings:
                 strings.append((node.value, node.lineno))
+                if node.value in SUBCLASS_NAMES:
+                    self.add("monkey_patch", f"makes a tensor subclass ({node.value})", node)
         self._scan_text(strings, names)
 
     # ---- node rules ------------------------------------------------------------------------
@@ -177,6 +184,11 @@ class _SyntaxRules:
         ident = node.id if isinstance(node, ast.Name) else node.attr
         if ident in HARNESS_INTERNALS and not region:
             self.add("monkey_patch", f"touches the harness's launch counters ({ident})", node)
+        if ident in SUBCLASS_NAMES:
+            self.add("monkey_patch", f"makes a tensor subclass ({ident})", node)
+        if isinstance(node, ast.Attribute) and ident in ("__setattr__", "__delattr__") and (
+                _is_type_call(node.value) or self.ctx.qualify(node.value)):
+            self.add("monkey_patch", f"reaches {ast.unparse(node)}", node)
         if isinstance(node, ast.Name) and node.id in self.ctx.region_defs and not region and \
                 node.id not in NATIVE_PUBLIC:
             self.add("monkey_patch", f"uses the inlined loader's internals ({node.id})", node)
@@ -184,6 +196,12 @@ class _SyntaxRules:
         if isinstance(parent, ast.Attribute) and parent.value is node:
             return  # the longest dotted path is judged once, at its outermost node
         path = self.ctx.qualify(node)
+        if path is None and isinstance(node, ast.Name) and self.ctx.star and \
+                isinstance(node.ctx, ast.Load) and node.id not in BUILTIN_NAMES and \
+                not self._shadowed(node):
+            for module in self.ctx.star:  # a name from `from module import *`
+                self._path(f"{module}.{node.id}", node)
+            return
         if path is None:
             if isinstance(node, ast.Name) and node.id in IO_BUILTINS and not (
                     region and node.id == "open") and node.id not in self.ctx.imports and \
@@ -227,7 +245,8 @@ class _SyntaxRules:
         elif under(path, NATIVE_PATHS):
             self.add("unsanctioned_native", f"uses {path}; native code must come through "
                      f"{NATIVE_MODULE}", node)
-        elif under(path, PATCH_CALLS) or path.startswith("torch.set_"):
+        elif under(path, PATCH_CALLS) or path.startswith("torch.set_") and path not in (
+                "torch.set_grad_enabled", "torch.set_printoptions"):
             self.add("monkey_patch", f"changes framework state ({path})", node)
         elif path.endswith(".__dict__"):
             self.add("forbidden_io", f"dynamic attribute lookup through {path}", node)
@@ -245,15 +264,23 @@ class _SyntaxRules:
             return
         target = node.args[0]
         path = self.ctx.qualify(target)
+        if func.id == "type" and len(node.args) == 3:
+            self.add("monkey_patch", "builds a class at run time (type with three arguments)",
+                     node)
+        if path is None and (_is_type_call(target) or isinstance(target, ast.Name) and
+                             target.id in ("type", "object") and target.id not in
+                             self.ctx.imports):
+            path = ast.unparse(target)  # the class of a module or a builtin type
         literal = len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and \
             isinstance(node.args[1].value, str)
         if func.id == "getattr" and path is not None and len(node.args) >= 2:
             if not literal:
                 self.add("forbidden_io", f"dynamic attribute lookup on {path}", node)
+            elif node.args[1].value in ("__setattr__", "__delattr__", "__dict__"):
+                self.add("monkey_patch", f"reaches {path}.{node.args[1].value}", node)
             elif not (region and LOADER_ALLOWED.match(f"{path}.{node.args[1].value}")):
                 self._path(f"{path}.{node.args[1].value}", node)  # as if written target.name
-        elif func.id in ("setattr", "delattr") and not region and (
-                path is not None or _is_type_call(target)):
+        elif func.id in ("setattr", "delattr") and not region and path is not None:
             reason = "forbidden_io" if (path or "").split(".")[0] == "sys" else "monkey_patch"
             self.add(reason, f"{func.id} on {path or ast.unparse(target)}", node)
 

@@ -29,6 +29,12 @@ SANCTIONED_LOADERS = ("load_cpp", "load_cuda")
 NATIVE_PUBLIC = frozenset(SANCTIONED_LOADERS + ("CompileError",))  # what candidates may use
 LOADER_BEGIN = "# ---- akg_harness.native, inlined so that this file is self-contained ----"
 LOADER_END = "# ---- end of akg_harness.native ----"
+# Earlier releases of akg_harness/native.py that final kernel files may still inline, by the
+# SHA-256 of their non-blank lines (right-stripped, `from __future__` lines dropped). The
+# current native.py is always accepted; add a hash here when native.py changes.
+KNOWN_LOADER_SHA256 = frozenset({
+    "6a5c9f81fa4835dec1827aa357cafe1171c2c211dec05d4dec71b3e07da6b200",  # load_cpp only
+})
 
 # Decorators (resolved paths) that make a function a kernel of a family.
 TRITON_JIT = frozenset({"triton.jit", "triton.language.jit", "triton.runtime.jit.jit"})
@@ -57,7 +63,8 @@ GLUE_METADATA = frozenset({
     "torch.cuda.default_stream", "torch.nn.Parameter", "torch.nn.parameter.Parameter",
     "Tensor.view_as", "Tensor.reshape_as", "Tensor.nelement", "Tensor.ndimension",
     "Tensor.storage_offset", "Tensor.is_floating_point", "Tensor.is_complex", "Tensor.get_device",
-    "Tensor.detach", "Tensor.cuda", "Tensor.cpu", "Tensor.new_empty", "Tensor.new_zeros",
+    "Tensor.detach", "Tensor.cuda", "Tensor.cpu", "Tensor.npu", "Tensor.new_empty",
+    "Tensor.new_zeros",
     "Tensor.unflatten", "Tensor.movedim", "Tensor.moveaxis", "Tensor.swapaxes",
     "Tensor.swapdims", "Tensor.narrow", "Tensor.select", "Tensor.unbind", "Tensor.split",
     "Tensor.chunk", "Tensor.as_strided", "Tensor.__len__", "Tensor.zero_",
@@ -154,14 +161,6 @@ DUNDER_OPERATORS.update({f"__r{name}__": sym for name, sym in (
     ("pow", "**"), ("matmul", "@"), ("and", "&"), ("or", "|"), ("xor", "^"))})
 # Modules whose calls compute on tensors passed to them (recorded when a tensor is an argument).
 ARRAY_MODULES = ("numpy", "cupy", "math", "cmath", "copy", "jax", "scipy", "einops")
-# Modules that are not frameworks: calls into them never count as framework operators.
-PLAIN_MODULES = frozenset({
-    "triton", "tilelang", "tvm", "ctypes", "functools", "itertools", "typing", "dataclasses",
-    "collections", "numbers", "enum", "abc", "warnings", "logging", "time", "random", "builtins",
-    "akg_harness", "contextlib", "struct", "string", "re", "os", "sys", "hashlib", "tempfile",
-    "subprocess", "__future__", "types", "weakref", "textwrap", "typing_extensions",
-})
-
 # ---- paths that break a rule wherever they appear ------------------------------------------
 CONCURRENCY_MODULES = ("threading", "_thread", "multiprocessing", "concurrent", "asyncio",
                        "subprocess", "signal", "sched", "torch.multiprocessing", "pty")
@@ -176,6 +175,15 @@ IO_MODULES = ("os", "socket", "urllib", "http", "requests", "httpx", "aiohttp", 
               "smtplib", "pathlib", "pickle", "cPickle", "dill", "marshal", "shelve", "importlib",
               "shutil", "tempfile", "glob", "gc", "inspect", "fileinput", "io", "codecs",
               "webbrowser", "sqlite3", "zipfile", "tarfile", "mmap", "runpy", "pkgutil", "site")
+# Modules that are not frameworks: calls into them never count as framework operators.
+PLAIN_MODULES = frozenset({
+    "triton", "tilelang", "tvm", "ctypes", "functools", "itertools", "typing", "dataclasses",
+    "collections", "numbers", "enum", "abc", "warnings", "logging", "time", "random", "builtins",
+    "akg_harness", "contextlib", "struct", "string", "re", "os", "sys", "hashlib", "tempfile",
+    "subprocess", "__future__", "types", "weakref", "textwrap", "typing_extensions",
+    *(m for m in CONCURRENCY_MODULES + IO_MODULES if "." not in m),  # judged by other rules
+})
+
 IO_PATHS = ("torch.load", "torch.save", "torch.hub", "torch.from_file", "numpy.load",
             "numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.fromfile",
             "numpy.loadtxt", "numpy.savetxt", "numpy.genfromtxt", "numpy.memmap", "sys.modules",
@@ -206,6 +214,14 @@ PATCH_CALLS = ("torch.set_default_dtype", "torch.set_default_device",
                "torch.backends.cudnn.flags", "torch.backends.cuda.sdp_kernel",
                "torch.overrides", "torch.cuda.set_sync_debug_mode", "torch.utils.swap_tensors")
 HARNESS_INTERNALS = frozenset({"_AKG_NATIVE_HOOK", "_TRITON_CALLS", "_akg_counted"})
+# Names that make or drive tensor subclasses (deferred work, REFERENCE cheat 11).
+SUBCLASS_NAMES = frozenset({"__torch_function__", "__torch_dispatch__", "as_subclass",
+                            "_make_subclass", "_make_wrapper_subclass"})
+# Violations in the order a verdict names them: the mechanism of a cheat before its symptoms
+# (work on a thread usually also leaves no reachable launch).
+REASON_ORDER = ("l2_persistence", "unsanctioned_native", "extra_stream", "concurrency",
+                "monkey_patch", "forbidden_io", "try_except", "stateful_forward",
+                "forbidden_framework_op", "kernel_not_launched", "no_kernel")
 SYS_READS = frozenset({"sys.version", "sys.version_info", "sys.platform", "sys.maxsize",
                        "sys.byteorder", "sys.float_info", "sys.int_info", "sys.hexversion",
                        "sys.implementation", "sys.stdout", "sys.stderr", "sys.float_repr_style"})

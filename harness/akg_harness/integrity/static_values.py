@@ -6,7 +6,9 @@ A name holds a set of `Val`s (flow-insensitive: everything it may be bound to). 
   ext(name=path) something reached through an import, tm(name) bound tensor method,
   um(name) method of an unknown value, lm(name) method of a list, fn(name=key) candidate
   function, bound(name=key, tag=class) method bound to an instance, cbound classmethod,
-  cls/inst(name=class), super(name=class), apply(name=class) autograd Function.apply,
+  cls/inst(name=class, tag=provenance: "" outlives the call (ModelNew, module-level or stored
+  objects), "call" built during a call, "seed" a method's own self), super(name=class,
+  items=(self values,)), apply(name=class) autograd Function.apply,
   nn(name=op) torch.nn module instance, builtin(name), partial(items=(fns, args...)),
   loader(name) sanctioned loader, lib(name=label, tag=loader) loaded library,
   kf(name=label, tag=loader) library function, jit(name) triton kernel,
@@ -95,11 +97,30 @@ def kernel_only(vals: Vals, depth: int = 2) -> bool:
     """True when vals hold only kernels, libraries, None (or containers of them)."""
     for v in vals:
         if v.kind in ("seq", "tup") and depth:
-            if not kernel_only(elements(one(v)), depth - 1):
-                return False
+            inner = elements(one(v))
+            if not inner or not kernel_only(inner, depth - 1):
+                return False  # an empty container kept across calls is a cache to be
         elif v.kind not in KERNEL_KINDS:
             return False
     return True
+
+
+def persistent(v: Val) -> bool:
+    """An instance that outlives a forward call (writing its attributes is state)."""
+    return v.kind == "inst" and v.tag == ""
+
+
+def escape(vals: Vals, depth: int = 2) -> Vals:
+    """vals stored somewhere that outlives the call: the instances among them do too."""
+    out: set[Val] = set()
+    for v in vals:
+        if v.kind == "inst" and v.tag == "call":
+            out.add(v._replace(tag=""))
+        elif v.kind in ("seq", "tup") and depth:
+            out.add(v._replace(items=tuple(escape(p, depth - 1) for p in v.items)))
+        else:
+            out.add(v)
+    return frozenset(out)
 
 
 def union(parts) -> Vals:
