@@ -9,4 +9,8 @@ export AKG_PYTHON="$(cat build/akg_python)"
 echo "[test] C++ unit tests"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 120)
 echo "[test] harness, cheat corpus and end-to-end tests"
-PYTHONPATH="$root/harness" "$AKG_PYTHON" -m pytest -q harness/tests tests/cheats tests/e2e
+# One pytest run per suite: each has its own conftest helpers imported by name.
+for suite in harness/tests tests/cheats tests/e2e; do
+  echo "[test] pytest $suite"
+  PYTHONPATH="$root/harness" "$AKG_PYTHON" -m pytest -q "$suite"
+done
