@@ -128,72 +128,53 @@ Status ApplyAgents(const Ctx& ctx, const std::string& key, const YAML::Node& nod
   return ApplyMap(ctx, key, node, handlers);
 }
 
-// Binds a handler that parses with `parse` and stores into the field `field` selects.
-template <typename T, typename Parse>
-Handler Field(T DslConfig::*field, Parse parse) {
-  return [field, parse](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-    AKG_ASSIGN_OR_RETURN(c.config->*field, parse(c, k, n));
+// Binds a handler that parses with `parse` and stores into `target->*field`.
+template <typename S, typename T, typename Parse>
+Handler Member(S* target, T S::*field, Parse parse) {
+  return [target, field, parse](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
+    AKG_ASSIGN_OR_RETURN(target->*field, parse(c, k, n));
     return Status::Ok();
   };
 }
 
+auto IntAtLeast(int min_value) {
+  return [min_value](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return PositiveInt(c, k, n, min_value);
+  };
+}
+
+auto ListOf(std::set<std::string> allowed) {
+  return [allowed](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return StringList(c, k, n, allowed);
+  };
+}
+
 Status ApplyProfile(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
-  auto& p = ctx.config->profile_settings;
+  using P = ProfileSettings;
+  P* p = &ctx.config->profile_settings;
   return ApplyMap(ctx, key, node, {
-      {"run_times", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(p.run_times, PositiveInt(c, k, n, 1));
-         return Status::Ok();
-       }},
-      {"warmup_times", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(p.warmup_times, PositiveInt(c, k, n, 0));
-         return Status::Ok();
-       }},
-      {"baselines", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(p.baselines, StringList(c, k, n, {"eager", "torch_compile"}));
-         return Status::Ok();
-       }},
-      {"graph_below_us", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(p.graph_below_us, PositiveNumber(c, k, n));
-         return Status::Ok();
-       }},
-      {"suspect_speedup", [&p](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(p.suspect_speedup, PositiveNumber(c, k, n));
-         return Status::Ok();
-       }},
+      {"run_times", Member(p, &P::run_times, IntAtLeast(1))},
+      {"warmup_times", Member(p, &P::warmup_times, IntAtLeast(0))},
+      {"baselines", Member(p, &P::baselines, ListOf({"eager", "torch_compile"}))},
+      {"graph_below_us", Member(p, &P::graph_below_us, PositiveNumber)},
+      {"suspect_speedup", Member(p, &P::suspect_speedup, PositiveNumber)},
   });
 }
 
 Status ApplyVerify(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
-  auto& v = ctx.config->verify_settings;
+  using V = VerifySettings;
+  V* v = &ctx.config->verify_settings;
+  auto policies = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return OneOf(c, k, n, {"strict", "partial"});
+  };
   return ApplyMap(ctx, key, node, {
-      {"trials", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.trials, PositiveInt(c, k, n, 1));
-         return Status::Ok();
-       }},
-      {"seed", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.seed, PositiveInt(c, k, n, 0));
-         return Status::Ok();
-       }},
-      {"atol", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.atol, OptionalTolerance(c, k, n));
-         return Status::Ok();
-       }},
-      {"rtol", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.rtol, OptionalTolerance(c, k, n));
-         return Status::Ok();
-       }},
-      {"policy", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.policy, OneOf(c, k, n, {"strict", "partial"}));
-         return Status::Ok();
-       }},
-      {"reference_cache", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.reference_cache, Bool(c, k, n));
-         return Status::Ok();
-       }},
-      {"extra_glue", [&v](const Ctx& c, const std::string& k, const YAML::Node& n) -> Status {
-         AKG_ASSIGN_OR_RETURN(v.extra_glue, StringList(c, k, n, {}));
-         return Status::Ok();
-       }},
+      {"trials", Member(v, &V::trials, IntAtLeast(1))},
+      {"seed", Member(v, &V::seed, IntAtLeast(0))},
+      {"atol", Member(v, &V::atol, OptionalTolerance)},
+      {"rtol", Member(v, &V::rtol, OptionalTolerance)},
+      {"policy", Member(v, &V::policy, policies)},
+      {"reference_cache", Member(v, &V::reference_cache, Bool)},
+      {"extra_glue", Member(v, &V::extra_glue, ListOf({}))},
   });
 }
 
@@ -222,20 +203,17 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file, Ds
   auto workflows = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
     return OneOf(c, k, n, kWorkflows);
   };
-  auto pos_int = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
-    return PositiveInt(c, k, n, 1);
-  };
   return ApplyMap(ctx, "", root, {
       {"agent_model_config", ApplyAgents},
-      {"log_dir", Field(&DslConfig::log_dir, NonEmptyString)},
-      {"default_workflow", Field(&DslConfig::default_workflow, workflows)},
-      {"max_steps", Field(&DslConfig::max_steps, pos_int)},
-      {"verify_timeout", Field(&DslConfig::verify_timeout, PositiveNumber)},
-      {"profile_timeout", Field(&DslConfig::profile_timeout, PositiveNumber)},
-      {"inspect_timeout", Field(&DslConfig::inspect_timeout, PositiveNumber)},
+      {"log_dir", Member(config, &DslConfig::log_dir, NonEmptyString)},
+      {"default_workflow", Member(config, &DslConfig::default_workflow, workflows)},
+      {"max_steps", Member(config, &DslConfig::max_steps, IntAtLeast(1))},
+      {"verify_timeout", Member(config, &DslConfig::verify_timeout, PositiveNumber)},
+      {"profile_timeout", Member(config, &DslConfig::profile_timeout, PositiveNumber)},
+      {"inspect_timeout", Member(config, &DslConfig::inspect_timeout, PositiveNumber)},
       {"profile_settings", ApplyProfile},
       {"verify_settings", ApplyVerify},
-      {"python", Field(&DslConfig::python, AnyString)},
+      {"python", Member(config, &DslConfig::python, AnyString)},
   });
 }
 
