@@ -215,46 +215,50 @@ def fmt(v: float | None, spec: str = "9.4f") -> str:
     return format(v, spec) if isinstance(v, (int, float)) else f"{'-':>{spec.split('.')[0]}}"
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dry-run", action="store_true",
                     help="tiny sizes, Triton interpreter on the CPU, no do_bench")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--runs", type=int, default=100)
-    args = ap.parse_args()
-    out_dir = Path(os.environ.get("OUT") or "/tmp/out")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="akg_fidelity_"))
-    report: dict[str, Any] = {"dry_run": args.dry_run, "runs": args.runs, "warmup": args.warmup}
+    return ap.parse_args()
 
+
+def _probe_env() -> str:
     env_probe = subprocess.run(
         [sys.executable, "-c", "import sys, torch, triton; print(sys.version.split()[0], "
          "torch.__version__, triton.__version__, torch.version.cuda, "
          "torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')"],
         capture_output=True, text=True, check=False)
-    report["env"] = env_probe.stdout.strip() or env_probe.stderr[-500:]
-    print("env:", report["env"], flush=True)
+    return env_probe.stdout.strip() or env_probe.stderr[-500:]
 
+
+def _measure_peaks(args: argparse.Namespace, tmp: Path) -> dict[str, Any] | None:
     peaks_request = {"device": "cuda"}
     if args.dry_run:
         peaks_request = {"device": "cpu", "copy_mb": 8, "matmul_size": 64, "run_times": 3}
     peaks, log, wall = harness("peaks", peaks_request, tmp / "peaks", args.dry_run)
-    report["peaks"] = peaks or {"error": log}
-    profile_peaks = peaks["peaks"] if peaks else None
     if peaks:
         rates = {k: (round(v, 1) if v else v) for k, v in peaks["tflops"].items()}
         print(f"peaks ({wall:.0f} s): bandwidth {peaks['bandwidth_gbs']:.0f} GB/s, "
               f"TFLOP/s {json.dumps(rates)}", flush=True)
     else:
         print("peaks failed:\n" + log, flush=True)
+    return peaks or {"error": log}
 
+
+def _write_kernels(args: argparse.Namespace, tmp: Path) -> dict[str, tuple[Path, Path]]:
     files: dict[str, tuple[Path, Path]] = {}
     for name, (task_src, kernel_src, n, dry_n) in KERNELS.items():
         task_path, cand_path = tmp / f"{name}_task.py", tmp / f"{name}_kernel.py"
         task_path.write_text(textwrap.dedent(task_src.format(n=dry_n if args.dry_run else n)))
         cand_path.write_text(textwrap.dedent(kernel_src))
         files[name] = (task_path, cand_path)
+    return files
 
+
+def _profile_all(args: argparse.Namespace, tmp: Path, files: dict[str, tuple[Path, Path]],
+                 profile_peaks: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     runs: dict[str, dict[str, Any]] = {}
     plan = [(name, label, mode) for name in KERNELS for label, mode in
             (("run1", "auto"), ("run2", "auto"))]
@@ -275,43 +279,42 @@ def main() -> None:
         print(f"profile {name} {label}: {wall:.0f} s, candidate "
               f"{fmt(cand and cand['median_ms'])} ms ({cand and cand['timing_mode']})"
               + ("" if result else "\n" + log), flush=True)
-    report["profiles"] = runs
+    return runs
 
-    bench = {} if args.dry_run else do_bench_all(files, seed=0)
-    report["do_bench_ms"] = bench
 
+def _row(name: str, subject: str, s: dict[str, Any], s2: dict[str, Any] | None,
+         db: float | None) -> dict[str, Any]:
+    diff = abs(s["median_ms"] - s2["median_ms"]) if s2 else None
+    spread = s["p90_ms"] - s["p10_ms"]
+    return {"kernel": name, "subject": subject, "mode": s["timing_mode"],
+            "calls": s["calls_per_sample"], "run1_ms": s["median_ms"],
+            "run2_ms": s2["median_ms"] if s2 else None, "diff_ms": diff, "spread_ms": spread,
+            "diff_within_spread": diff <= spread if s2 else None,
+            "diff_pct": 100 * diff / s["median_ms"] if s2 else None,
+            "single_median_ms": s["single_median_ms"], "do_bench_ms": db,
+            "ours_over_do_bench": s["median_ms"] / db if db else None,
+            "fallback": s["fallback"]}
+
+
+def _rows(runs: dict[str, dict[str, Any]], bench: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for name in KERNELS:
         r1, r2 = runs[name]["run1"]["result"], runs[name]["run2"]["result"]
         for subject in SUBJECTS:
             s1, s2 = subject_stats(r1, subject), subject_stats(r2, subject)
-            if not s1 or not s2:
-                continue
-            diff = abs(s1["median_ms"] - s2["median_ms"])
-            spread = s1["p90_ms"] - s1["p10_ms"]
-            db = bench.get(name, {}).get(subject)
-            rows.append({"kernel": name, "subject": subject, "mode": s1["timing_mode"],
-                         "calls": s1["calls_per_sample"], "run1_ms": s1["median_ms"],
-                         "run2_ms": s2["median_ms"], "diff_ms": diff, "spread_ms": spread,
-                         "diff_within_spread": diff <= spread,
-                         "diff_pct": 100 * diff / s1["median_ms"],
-                         "single_median_ms": s1["single_median_ms"], "do_bench_ms": db,
-                         "ours_over_do_bench": s1["median_ms"] / db if db else None,
-                         "fallback": s1["fallback"]})
+            if s1 and s2:
+                rows.append(_row(name, subject, s1, s2, bench.get(name, {}).get(subject)))
+        if name != SMALL:
+            continue
         for label in ("single", "batched"):
-            if name == SMALL:
-                s = subject_stats(runs[name][label]["result"], "candidate")
-                if s:
-                    db = bench.get(name, {}).get("candidate")
-                    rows.append({"kernel": name, "subject": f"candidate[{label}]",
-                                 "mode": s["timing_mode"], "calls": s["calls_per_sample"],
-                                 "run1_ms": s["median_ms"], "run2_ms": None, "diff_ms": None,
-                                 "spread_ms": s["p90_ms"] - s["p10_ms"],
-                                 "diff_within_spread": None, "diff_pct": None,
-                                 "single_median_ms": s["single_median_ms"], "do_bench_ms": db,
-                                 "ours_over_do_bench": s["median_ms"] / db if db else None,
-                                 "fallback": s["fallback"]})
-    report["rows"] = rows
+            s = subject_stats(runs[name][label]["result"], "candidate")
+            if s:
+                rows.append(_row(name, f"candidate[{label}]", s, None,
+                                 bench.get(name, {}).get("candidate")))
+    return rows
+
+
+def _summary(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     summary = {}
     for name in KERNELS:
         r1 = runs[name]["run1"]["result"] or {}
@@ -320,9 +323,10 @@ def main() -> None:
         summary[name]["fraction_of_sol_candidate"] = (r1.get("sol") or {}).get(
             "fraction_of_sol_candidate")
         summary[name]["sol_ms"] = (r1.get("sol") or {}).get("sol_ms")
-    report["summary"] = summary
-    (out_dir / "timing_fidelity.json").write_text(json.dumps(report, indent=2))
+    return summary
 
+
+def _print_tables(summary: dict[str, dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     print("\nper kernel (run 1): speedups, speed of light, suspect flags")
     for name, s in summary.items():
         print(f"  {name:14} vs eager {fmt(s['speedup_vs_eager'], '6.2f')}x  vs compile "
@@ -340,6 +344,27 @@ def main() -> None:
               f"{fmt(r['run1_ms'])} {fmt(r['run2_ms'])} {fmt(r['diff_pct'], '6.2f')} "
               f"{fmt(r['spread_ms'])} {YES_NO.get(r['diff_within_spread'], '-'):>4} "
               f"{fmt(r['do_bench_ms'])} {fmt(r['ours_over_do_bench'], '7.3f')}")
+
+
+def main() -> None:
+    args = _parse_args()
+    out_dir = Path(os.environ.get("OUT") or "/tmp/out")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="akg_fidelity_"))
+    report: dict[str, Any] = {"dry_run": args.dry_run, "runs": args.runs, "warmup": args.warmup}
+    report["env"] = _probe_env()
+    print("env:", report["env"], flush=True)
+    report["peaks"] = _measure_peaks(args, tmp)
+    profile_peaks = report["peaks"].get("peaks")
+    files = _write_kernels(args, tmp)
+    runs = _profile_all(args, tmp, files, profile_peaks)
+    report["profiles"] = runs
+    bench = {} if args.dry_run else do_bench_all(files, seed=0)
+    report["do_bench_ms"] = bench
+    report["rows"] = rows = _rows(runs, bench)
+    report["summary"] = summary = _summary(runs)
+    (out_dir / "timing_fidelity.json").write_text(json.dumps(report, indent=2))
+    _print_tables(summary, rows)
 
 
 if __name__ == "__main__":

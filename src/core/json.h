@@ -15,4 +15,9 @@ using Json = nlohmann::json;
 // Parses text; the error names `what` (e.g. a file path) and the parser's message.
 Result<Json> ParseJson(const std::string& text, const std::string& what);
 
+// Lenient readers for JSON written by a child process: a missing key, a null or a value of
+// the wrong type gives the fallback instead of an exception.
+double NumberOr(const Json& j, const char* key, double fallback);
+std::string StringOr(const Json& j, const char* key, const std::string& fallback);
+
 }  // namespace akg

@@ -54,8 +54,8 @@ std::string SolLine(const ProfileResult& p) {
       !s["fraction_of_sol_candidate"].is_number()) {
     return "";
   }
-  double floor_ms = s.contains("sol_ms") && s["sol_ms"].is_number() ? s["sol_ms"].get<double>() : 0;
-  std::string bound = s.contains("bound") && s["bound"].is_string() ? s["bound"].get<std::string>() : "";
+  double floor_ms = NumberOr(s, "sol_ms", 0);
+  std::string bound = StringOr(s, "bound", "");
   return fmt::format("{:.2f} (floor {:.4f} ms{})", s["fraction_of_sol_candidate"].get<double>(),
                      floor_ms, bound.empty() ? "" : ", " + bound + "-bound");
 }
@@ -101,8 +101,7 @@ Json BuildReportJson(const RunSummary& s) {
   }
   if (const Attempt* a = o.passing(); a && a->verdict.details.is_object()) {
     const Json& d = a->verdict.details;
-    r["policy"] = d.contains("policy") && d["policy"].is_string() ? d["policy"]
-                                                                   : Json(s.config->verify_settings.policy);
+    r["policy"] = StringOr(d, "policy", s.config->verify_settings.policy);
     r["framework_ops"] = d.contains("framework_ops") ? d["framework_ops"] : Json::array();
   } else {
     r["policy"] = s.config->verify_settings.policy;

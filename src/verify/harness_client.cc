@@ -21,15 +21,6 @@ bool MentionsMissingModule(const std::string& log, const std::string& module) {
   return log.find("No module named '" + module + "'") != std::string::npos;
 }
 
-double NumberOr(const Json& j, const char* key, double fallback) {
-  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
-}
-
-std::string StringOr(const Json& j, const char* key, const std::string& fallback) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                 : fallback;
-}
-
 TimingStats ParseStats(const Json& j) {
   TimingStats s;
   s.median_ms = NumberOr(j, "median_ms", 0.0);
@@ -127,16 +118,19 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(const std::string& comman
                          out.process.start_error + "; set AKG_PYTHON or run scripts/setup.sh");
   }
   if (out.process.cancelled) return Status::Error(ErrorKind::kCancelled, "interrupted");
-  if (MentionsMissingModule(out.log, "torch") || MentionsMissingModule(out.log, "akg_harness")) {
-    return InternalError("the harness Python '" + options_.python +
-                         "' cannot import torch or akg_harness; run scripts/setup.sh or set "
-                         "AKG_PYTHON to a Python with torch");
-  }
   auto text = ReadFile(result_path);
   if (text.ok()) {
     auto parsed = ParseJson(*text, result_path.string());
     // Anything but a JSON object is treated as no result at all.
     if (parsed.ok() && parsed->is_object()) out.result = std::move(parsed).value();
+  }
+  // Only a harness that wrote nothing can be missing its own imports; a candidate that merely
+  // prints such a line gets its verdict like any other.
+  if (!out.result &&
+      (MentionsMissingModule(out.log, "torch") || MentionsMissingModule(out.log, "akg_harness"))) {
+    return InternalError("the harness Python '" + options_.python +
+                         "' cannot import torch or akg_harness; run scripts/setup.sh or set "
+                         "AKG_PYTHON to a Python with torch");
   }
   return out;
 }
