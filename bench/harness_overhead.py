@@ -99,15 +99,13 @@ class ModelNew(torch.nn.Module):
         return out
 '''
 
-# Runs in the child: argv = [parent_popen_time, stamps_path, command, --request, R, --result, O]
-WRAPPER = r'''
-import sys, time
-t_first = time.time()
-import json
+# Wraps harness functions by identity (outermost call only, so nested ones are not counted
+# twice) and accumulates their seconds in `spent`. Shared by the cold child and the warm server.
+INSTRUMENT = r'''
+import importlib, json, os, sys, time
 t0 = time.perf_counter()
 import torch
 t_torch = time.perf_counter() - t0
-import importlib
 pkg = importlib.import_module("akg_harness")
 main_mod = importlib.import_module("akg_harness.__main__")
 for name in ("task", "candidate", "native", "verify", "trial", "reference_cache"):
@@ -166,10 +164,34 @@ def timed_run(request):
     finally:
         spent["verify_run"] += time.perf_counter() - start
 verify.run = timed_run
+'''
+
+# Runs in the cold child: argv = [parent_popen_time, stamps_path, command, --request, R, ...]
+WRAPPER = r'''
+import sys, time
+t_first = time.time()
+''' + INSTRUMENT + r'''
 code = main_mod.main(sys.argv[3:])
 with open(sys.argv[2], "w") as f:
     json.dump({"first_line": t_first, "torch": t_torch, **spent}, f)
 sys.exit(code)
+'''
+
+# Runs as the instrumented warm server: each forked child resets the counters, runs the
+# command and writes its stamps to $AKG_BENCH_STAMPS (from the request's environment).
+WARM_WRAPPER = INSTRUMENT + r'''
+inner_main = main_mod.main
+def stamped_main(argv):
+    t_first = time.time()
+    for key in spent:
+        spent[key] = 0.0
+    code = inner_main(argv)
+    with open(os.environ["AKG_BENCH_STAMPS"], "w") as f:
+        json.dump({"first_line": t_first, "torch": 0.0, **spent}, f)
+    return code
+main_mod.main = stamped_main
+from akg_harness.server import main as serve
+sys.exit(serve())
 '''
 
 
@@ -201,37 +223,112 @@ def verify_request(task: Path, cand: Path, trials: int, ref_cache: Path | None) 
     return request
 
 
-def run_child(python: str, argv: list[str], request: dict[str, Any], work: Path,
-              kernel_cache: Path) -> tuple[float, dict[str, Any], subprocess.CompletedProcess]:
-    """Runs one child in a fresh working folder; returns wall seconds, result, process."""
+def child_env(kernel_cache: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
+    env.update(PYTHONPATH=str(HARNESS), AKG_KERNEL_CACHE=str(kernel_cache), **(extra or {}))
+    return env
+
+
+def fresh_folder(work: Path, request: dict[str, Any]) -> tuple[Path, Path]:
     if work.exists():
         shutil.rmtree(work)
-    work.mkdir(parents=True)
+    (work / "tmp").mkdir(parents=True)
     request_path, result_path = work / "request.json", work / "result.json"
     request_path.write_text(json.dumps(request))
-    env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
-    env.update(PYTHONPATH=str(HARNESS), AKG_KERNEL_CACHE=str(kernel_cache))
-    args = [python, *argv, "verify", "--request", str(request_path), "--result",
-            str(result_path)]
-    start = time.perf_counter()
-    proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    result = json.loads(result_path.read_text()) if result_path.exists() else {}
-    return wall, result, proc
+    return request_path, result_path
 
 
-def breakdown(python: str, task: Path, candidates: list[Path], trials: int, root: Path,
+def read_result(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+class Cold:
+    """One `python [argv] verify --request R --result S` child per candidate, as the agent's
+    cold mode runs it."""
+
+    name = "cold"
+
+    def __init__(self, python: str, argv: list[str]) -> None:
+        self.python, self.argv = python, argv
+
+    def verify(self, request: dict[str, Any], work: Path, kernel_cache: Path,
+               extra_env: dict[str, str] | None = None) -> tuple[float, dict[str, Any], str]:
+        request_path, result_path = fresh_folder(work, request)
+        args = [self.python, *self.argv, "verify", "--request", str(request_path), "--result",
+                str(result_path)]
+        start = time.perf_counter()
+        proc = subprocess.run(args, cwd=work, env=child_env(kernel_cache, extra_env),
+                              capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - start
+        return wall, read_result(result_path), proc.stderr
+
+    def close(self) -> None:
+        pass
+
+
+class Warm:
+    """One warm server (`python -m akg_harness.server`, or the instrumented WARM_WRAPPER) that
+    forks a child per candidate, as the agent's warm mode runs it."""
+
+    name = "warm"
+
+    def __init__(self, python: str, instrumented: bool, root: Path) -> None:
+        sys.path.insert(0, str(HARNESS))
+        from akg_harness.server_client import WarmServer
+        home = root / "server_home"
+        home.mkdir(exist_ok=True)
+        env = child_env(root / "unused", {"HOME": str(home), "TMPDIR": str(home)})
+        start = time.perf_counter()
+        if instrumented:
+            self.server = _InstrumentedServer(python, env)
+        else:
+            self.server = WarmServer(python, env)
+        self.start_s = time.perf_counter() - start
+        self.ready = self.server.ready
+
+    def verify(self, request: dict[str, Any], work: Path, kernel_cache: Path,
+               extra_env: dict[str, str] | None = None) -> tuple[float, dict[str, Any], str]:
+        request_path, result_path = fresh_folder(work, request)
+        env = child_env(kernel_cache, {"HOME": str(work), "TMPDIR": str(work / "tmp"),
+                                       **(extra_env or {})})
+        start = time.perf_counter()
+        outcome = self.server.run("verify", str(request_path), str(result_path), cwd=str(work),
+                                  env=env, timeout_s=600)
+        wall = time.perf_counter() - start
+        return wall, read_result(result_path), outcome["stderr"]
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def _InstrumentedServer(python: str, env: dict[str, str]):
+    """A WarmServer whose program is `python -c WARM_WRAPPER` instead of `-m akg_harness.server`."""
+    from akg_harness import server_client
+    original = server_client.subprocess.Popen
+
+    def popen(args, **kwargs):
+        return original([python, "-c", WARM_WRAPPER], **kwargs)
+    server_client.subprocess.Popen = popen
+    try:
+        return server_client.WarmServer(python, env)
+    finally:
+        server_client.subprocess.Popen = original
+
+
+def breakdown(runner, task: Path, candidates: list[Path], trials: int, root: Path,
               ref_cache: Path | None, kernel_cache: Path) -> list[dict[str, Any]]:
     rows = []
     for i, cand in enumerate(candidates):
         stamps = root / f"stamps_{i}.json"
+        stamps.unlink(missing_ok=True)
         popen_time = time.time()
-        wall, result, proc = run_child(
-            python, ["-c", WRAPPER, str(popen_time), str(stamps)],
-            verify_request(task, cand, trials, ref_cache), root / "work", kernel_cache)
+        if isinstance(runner, Cold):
+            runner.argv = ["-c", WRAPPER, str(popen_time), str(stamps)]
+        wall, result, stderr = runner.verify(verify_request(task, cand, trials, ref_cache),
+                                             root / "work", kernel_cache,
+                                             {"AKG_BENCH_STAMPS": str(stamps)})
         if not stamps.exists():
-            print(f"  candidate {i}: child wrote no stamps (exit {proc.returncode})\n"
-                  f"{proc.stderr[-2000:]}")
+            print(f"  candidate {i}: child wrote no stamps\n{stderr[-2000:]}")
             continue
         s = json.loads(stamps.read_text())
         start = s["first_line"] - popen_time
@@ -240,17 +337,17 @@ def breakdown(python: str, task: Path, candidates: list[Path], trials: int, root
         rows.append({"candidate": i, "wall_s": wall, "start_s": start, "torch_s": s["torch"],
                      "reference_s": s["reference"], "compile_s": s["compile"],
                      "verify_s": verify_rest, "rest_s": rest,
+                     "overhead_s": wall - s["verify_run"],
                      "verdict": result.get("verdict"), "message": result.get("message")})
     return rows
 
 
-def throughput(python: str, task: Path, candidates: list[Path], trials: int, root: Path,
+def throughput(runner, task: Path, candidates: list[Path], trials: int, root: Path,
                ref_cache: Path | None, kernel_cache: Path) -> dict[str, Any]:
     walls, verdicts = [], []
     for cand in candidates:
-        wall, result, _ = run_child(python, ["-m", "akg_harness"],
-                                    verify_request(task, cand, trials, ref_cache),
-                                    root / "work", kernel_cache)
+        wall, result, _ = runner.verify(verify_request(task, cand, trials, ref_cache),
+                                        root / "work", kernel_cache)
         walls.append(wall)
         verdicts.append(result.get("verdict"))
     total = sum(walls)
@@ -258,16 +355,48 @@ def throughput(python: str, task: Path, candidates: list[Path], trials: int, roo
             "per_minute": 60.0 * len(walls) / total, "verdicts": verdicts}
 
 
+COLUMNS = ("wall_s", "start_s", "torch_s", "reference_s", "compile_s", "verify_s", "rest_s",
+           "overhead_s")
+
+
 def print_breakdown(title: str, rows: list[dict[str, Any]]) -> None:
     print(f"\n{title}")
-    cols = ("wall_s", "start_s", "torch_s", "reference_s", "compile_s", "verify_s", "rest_s")
-    print(f"{'cand':>4} " + " ".join(f"{c[:-2]:>9}" for c in cols) + "  verdict")
+    print(f"{'cand':>4} " + " ".join(f"{c[:-2]:>9}" for c in COLUMNS) + "  verdict")
     for r in rows:
-        print(f"{r['candidate']:>4} " + " ".join(f"{r[c]:9.3f}" for c in cols)
+        print(f"{r['candidate']:>4} " + " ".join(f"{r[c]:9.3f}" for c in COLUMNS)
               + f"  {r['verdict']}")
     if rows:
         print(f"{'med':>4} " + " ".join(f"{statistics.median(r[c] for r in rows):9.3f}"
-                                        for c in cols))
+                                        for c in COLUMNS))
+
+
+def run_mode(runner, args, task: Path, candidates: list[Path], root: Path) -> dict[str, Any]:
+    """The three breakdowns and the four throughput rows of one mode."""
+    label = runner.name
+    kc = root / f"kernels_breakdown_{label}"
+    cold = breakdown(runner, task, candidates, args.trials, root, None, kc)
+    warm = breakdown(runner, task, candidates, args.trials, root, None, kc)
+    rc = root / f"refcache_breakdown_{label}"
+    cached = breakdown(runner, task, candidates, args.trials, root, rc, kc)
+    print_breakdown(f"[{label}] Breakdown, seconds (kernel cache cold: every candidate "
+                    "compiles; reference cache off)", cold)
+    print_breakdown(f"[{label}] Breakdown, seconds (kernel cache warm; reference cache off)", warm)
+    print_breakdown(f"[{label}] Breakdown, seconds (kernel cache warm; reference cache on, first "
+                    "candidate fills it)", cached)
+    return {"cold_kernels": cold, "warm_kernels": warm, "warm_kernels_reference_cache": cached}
+
+
+def run_throughput(runner, args, task: Path, candidates: list[Path],
+                   root: Path) -> dict[tuple[bool, str], dict[str, Any]]:
+    rows = {}
+    for ref_on in (False, True):
+        ref_cache = root / f"refcache_{runner.name}_{int(ref_on)}" if ref_on else None
+        kernels = root / f"kernels_tp_{runner.name}_{int(ref_on)}"
+        rows[(ref_on, "cold")] = throughput(runner, task, candidates, args.trials, root,
+                                            ref_cache, kernels)
+        rows[(ref_on, "warm")] = throughput(runner, task, candidates, args.trials, root,
+                                            ref_cache, kernels)
+    return rows
 
 
 def main() -> None:
@@ -277,49 +406,54 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=512)
     ap.add_argument("--cols", type=int, default=1024)
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--modes", default="cold,warm", help="comma list of cold, warm")
     ap.add_argument("--json", help="also write every number to this file")
     args = ap.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
 
     root = Path(tempfile.mkdtemp(prefix="akg_overhead_"))
     try:
         task, candidates = write_files(root, args.candidates, args.rows, args.cols)
         has_cache = supports_reference_cache(args.python)
         print(f"python {args.python}; task gelu(x)*2+y {args.rows}x{args.cols} float32 on CPU; "
-              f"{args.candidates} cpp candidates; {args.trials} trials each")
+              f"{args.candidates} cpp candidates; {args.trials} trials each; modes {modes}")
         print("reference_cache_dir: " + ("supported by this harness" if has_cache else
               "NOT supported by this harness: the 'on' rows send the key, which is ignored"))
-        report: dict[str, Any] = {"args": vars(args), "reference_cache_supported": has_cache}
-
-        kc = root / "kernels_breakdown"
-        cold = breakdown(args.python, task, candidates, args.trials, root, None, kc)
-        warm = breakdown(args.python, task, candidates, args.trials, root, None, kc)
-        rc = root / "refcache_breakdown"
-        cached = breakdown(args.python, task, candidates, args.trials, root, rc, kc)
-        print_breakdown("Breakdown, seconds (kernel cache cold: every candidate compiles; "
-                        "reference cache off)", cold)
-        print_breakdown("Breakdown, seconds (kernel cache warm; reference cache off)", warm)
-        print_breakdown("Breakdown, seconds (kernel cache warm; reference cache on, first "
-                        "candidate fills it)", cached)
-        report["breakdown"] = {"cold_kernels": cold, "warm_kernels": warm,
-                               "warm_kernels_reference_cache": cached}
-
-        rows = {}
-        for ref_on in (False, True):
-            ref_cache = root / f"refcache_{int(ref_on)}" if ref_on else None
-            kernels = root / f"kernels_tp_{int(ref_on)}"
-            rows[(ref_on, "cold")] = throughput(args.python, task, candidates, args.trials,
-                                                root, ref_cache, kernels)
-            rows[(ref_on, "warm")] = throughput(args.python, task, candidates, args.trials,
-                                                root, ref_cache, kernels)
-        print("\nThroughput, plain `python -m akg_harness verify` children, sequential")
-        print(f"{'reference cache':>15} {'kernels':>8} {'mean s':>8} {'median s':>9} "
-              f"{'per minute':>11}  verdicts")
-        for (ref_on, kernels), r in rows.items():
-            print(f"{('on' if ref_on else 'off'):>15} {kernels:>8} {r['mean_s']:8.3f} "
-                  f"{r['median_s']:9.3f} {r['per_minute']:11.1f}  "
-                  f"{sorted(set(map(str, r['verdicts'])))}")
-        report["throughput"] = [{"reference_cache": ref_on, "kernel_cache": k, **r}
-                                for (ref_on, k), r in rows.items()]
+        report: dict[str, Any] = {"args": vars(args), "reference_cache_supported": has_cache,
+                                  "breakdown": {}, "throughput": [], "warm_server": {}}
+        tp_rows = {}
+        for mode in modes:
+            if mode == "cold":
+                report["breakdown"]["cold"] = run_mode(Cold(args.python, []), args, task,
+                                                       candidates, root)
+                tp_rows["cold"] = run_throughput(Cold(args.python, ["-m", "akg_harness"]), args,
+                                                 task, candidates, root)
+            else:
+                instrumented = Warm(args.python, True, root)
+                try:
+                    report["breakdown"]["warm"] = run_mode(instrumented, args, task, candidates,
+                                                           root)
+                finally:
+                    instrumented.close()
+                plain = Warm(args.python, False, root)
+                try:
+                    report["warm_server"] = {"start_s": plain.start_s, "ready": plain.ready}
+                    print(f"\n[warm] server start (python start, imports, ready line): "
+                          f"{plain.start_s:.2f} s, once per agent run")
+                    tp_rows["warm"] = run_throughput(plain, args, task, candidates, root)
+                finally:
+                    plain.close()
+        print("\nThroughput, one verify per candidate, sequential (wall per candidate as the "
+              "agent sees it)")
+        print(f"{'mode':>5} {'reference cache':>15} {'kernels':>8} {'mean s':>8} "
+              f"{'median s':>9} {'per minute':>11}  verdicts")
+        for mode, rows in tp_rows.items():
+            for (ref_on, kernels), r in rows.items():
+                print(f"{mode:>5} {('on' if ref_on else 'off'):>15} {kernels:>8} "
+                      f"{r['mean_s']:8.3f} {r['median_s']:9.3f} {r['per_minute']:11.1f}  "
+                      f"{sorted(set(map(str, r['verdicts'])))}")
+                report["throughput"].append({"mode": mode, "reference_cache": ref_on,
+                                             "kernel_cache": kernels, **r})
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2))
     finally:

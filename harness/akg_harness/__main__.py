@@ -1,4 +1,4 @@
-"""Command line: `python -m akg_harness {inspect,verify,profile,peaks} --request R --result OUT`.
+"""Command line: `python -m akg_harness {inspect,verify,profile,peaks,static} --request R --result OUT`.
 
 Exit 0 when a result file was written (whatever the verdict), 2 for a bad request or an
 unusable device, 3 when verify/profile find the task itself broken. torch is imported only
@@ -33,6 +33,8 @@ COMMANDS = (
     Command("verify", "compare a candidate's outputs with the reference's", "verify"),
     Command("profile", "time the eager reference and the candidate", "profile"),
     Command("peaks", "measure this device's copy bandwidth and matmul throughput", "peaks"),
+    Command("static", "check a candidate's source against the static integrity rules only",
+            "static_check"),
 )
 
 

@@ -6,10 +6,13 @@ a poison pattern where the reference does not is `unwritten_output`):
   of its size is allocated, filled with a NaN whose bits are the harness's own (`POISON_BITS`)
   and freed; the candidate's allocations of those sizes pick these blocks.
 - CPU with glibc: during the call malloc fills every block it hands out with 0x7F bytes
-  (`mallopt(M_PERTURB)`, glibc's documented debugging aid; torch's aligned allocations always
-  take that path), and blocks small enough for glibc's per-thread cache, which skips the
-  perturbation, are first sprayed with the NaN pattern. float32 0x7F7F7F7F is 3.4e38, float16
-  0x7F7F a NaN: no honest result. Other CPUs: the CUDA recipe without the cache release.
+  (`mallopt(M_PERTURB)`, glibc's documented debugging aid), and blocks small enough for
+  glibc's per-thread cache, which skips the perturbation, are first sprayed with the NaN
+  pattern. Since glibc 2.38 torch's aligned allocations (`posix_memalign(64, n)`) also take an
+  already aligned block of n's exact size from that cache, unperturbed; so the spray also takes
+  every such block out with `posix_memalign`, fills it with the pattern and gives it back.
+  float32 0x7F7F7F7F is 3.4e38, float16 0x7F7F a NaN: no honest result. Other CPUs: the CUDA
+  recipe without the cache release.
 """
 from __future__ import annotations
 
@@ -35,9 +38,10 @@ _OTHER = (torch.uint8, 0xFF)  # narrow floats: NaN; integers: -1
 _INT_VIEWS = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
 PERTURB_BYTE = 0x80        # glibc fills allocations with PERTURB_BYTE ^ 0xFF = 0x7F
 _M_PERTURB = -6
-_TCACHE_BYTES = 1024       # glibc's per-thread cache serves chunks up to about this size
+_TCACHE_BYTES = 1032       # glibc's per-thread cache serves requests up to this size (64-bit)
 _SPRAY_COPIES = 16         # more than that cache holds per size (7)
 _ALIGN_SLACK = 96          # posix_memalign(64, n) asks the heap for chunk(n) + 64 + 32 bytes
+_TORCH_ALIGNMENT = 64      # c10's CPU allocator: posix_memalign(64, n)
 _state: dict[str, Any] = {"libc": None, "probed": False}
 
 
@@ -84,6 +88,9 @@ def _libc() -> Any:
                 libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
                 libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
                 libc.mallopt.restype, libc.mallopt.argtypes = ctypes.c_int, [ctypes.c_int] * 2
+                libc.posix_memalign.restype = ctypes.c_int
+                libc.posix_memalign.argtypes = [ctypes.POINTER(ctypes.c_void_p),
+                                                ctypes.c_size_t, ctypes.c_size_t]
                 _state["libc"] = libc
             except (OSError, AttributeError):
                 pass
@@ -101,6 +108,14 @@ def _spray_small(libc: Any, nbytes: int, dtype: torch.dtype) -> None:
         if p:
             ctypes.memmove(p, data, size)
             pointers.append(p)
+    for p in pointers:
+        libc.free(p)
+    pointers = []
+    for _ in range(_SPRAY_COPIES):
+        p = ctypes.c_void_p()
+        if libc.posix_memalign(ctypes.byref(p), _TORCH_ALIGNMENT, nbytes) == 0 and p.value:
+            ctypes.memmove(p.value, data, min(nbytes, size))
+            pointers.append(p.value)
     for p in pointers:
         libc.free(p)
 

@@ -8,6 +8,15 @@ Single mode (`time_call`): one call per sample. The CUDA timer writes a 256 MB b
 every sample (outside the timed window) so each sample starts with a cold L2, synchronises the
 device before recording the end event so work queued on any stream counts, and records events
 on the stream that was current when the timer was made, out of the candidate's reach.
+The host does not wait for the flush: it is queued ahead of the start event on the timer's
+stream, followed by a GPU spin of about 0.2 ms (`FLUSH_PAD_CYCLES`), and the host launches the
+call while they run (as `triton.testing.do_bench` does, without the spin), so the sample counts
+GPU time, not the host's launch cost (which differs from process to process: on the H100 it
+moved a Triton candidate's median by up to 18%, torch.compile's by 29%, between two profiles).
+The device synchronise before the end event costs a fixed host round trip; the timer measures
+it once (`end_latency_ms`: the median of empty samples, flush and synchronise with no call) and
+takes it off every sample. Work a candidate put on another stream could overlap the flush and
+spin and start before the start event; such candidates are verify's `extra_stream` rejections.
 
 Multi-call modes, for calls too short for one event pair to time well (launch overhead and the
 host round trip dominate them):
@@ -48,6 +57,8 @@ MULTI_TARGET_MS = 1.0         # a multi-call sample lasts about this long...
 MAX_CALLS_PER_SAMPLE = 200    # ...with at most this many calls in it
 ROTATION_BUDGET_BYTES = 1 << 30  # extra input clones made to rotate past L2 in multi-call mode
 DEFAULT_L2_BYTES = 50 * 1024 * 1024
+END_LATENCY_SAMPLES = 50  # empty samples whose median is the CUDA timer's end latency
+FLUSH_PAD_CYCLES = 400_000  # GPU spin after the flush (0.2 ms at 2 GHz): time for the launch
 
 
 class GraphUnusable(RuntimeError):
@@ -96,20 +107,22 @@ class CudaEventTimer:
         self._flush_count = 0
         props = torch.cuda.get_device_properties(device)
         self.l2_bytes = int(getattr(props, "L2_cache_size", 0) or DEFAULT_L2_BYTES)
+        self.end_latency_ms: float | None = None
 
     def _flush(self) -> None:
-        """Evicts the previous sample's data from L2 (a new value each time), then waits."""
+        """Queues the eviction of the previous sample's data from L2 (a new value each time)
+        and a short spin on the timer's stream, after the previous sample's work; the host
+        does not wait."""
+        torch.cuda.synchronize(self._device)  # the previous sample's work is done
         self._flush_count = self._flush_count % 1000 + 1
-        self._flush_buffer.fill_(self._flush_count)
-        torch.cuda.synchronize(self._device)
+        with torch.cuda.stream(self._stream):
+            self._flush_buffer.fill_(self._flush_count)
+            torch.cuda._sleep(FLUSH_PAD_CYCLES)  # the host launches the call meanwhile
 
     def _events(self) -> tuple[torch.cuda.Event, torch.cuda.Event]:
         return torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
 
-    def time_call(self, fn: Callable[[], Any]) -> float:
-        return self.time_batched([fn])
-
-    def time_batched(self, fns: list[Callable[[], Any]]) -> float:
+    def _synced_sample(self, fns: list[Callable[[], Any]]) -> float:
         self._flush()
         start, end = self._events()
         start.record(self._stream)
@@ -119,6 +132,21 @@ class CudaEventTimer:
         end.record(self._stream)
         end.synchronize()
         return start.elapsed_time(end)
+
+    def _end_latency(self) -> float:
+        """The synchronise-then-record cost of a sample with no call in it (measured once)."""
+        if self.end_latency_ms is None:
+            self._synced_sample([])
+            self.end_latency_ms = statistics.median(
+                self._synced_sample([]) for _ in range(END_LATENCY_SAMPLES))
+        return self.end_latency_ms
+
+    def time_call(self, fn: Callable[[], Any]) -> float:
+        return self.time_batched([fn])
+
+    def time_batched(self, fns: list[Callable[[], Any]]) -> float:
+        latency = self._end_latency()
+        return max(self._synced_sample(fns) - latency, 0.0)
 
     def capture(self, fns: list[Callable[[], Any]], keep: int) -> tuple[Any, list[Any]]:
         """Captures the calls in one CUDA graph; returns it and the first `keep` outputs."""
@@ -148,7 +176,7 @@ class CudaEventTimer:
         torch.cuda.synchronize(self._device)
 
     def time_replay(self, graph: Any) -> float:
-        self._flush()
+        self._flush()  # the graph launch overlaps it; the replay starts after it
         start, end = self._events()
         start.record(self._stream)
         graph.replay()  # a graph is one unit of work on this stream: every branch joins it

@@ -5,6 +5,7 @@
 //   TaskInfo + Design + feedback ──KernelGen::Generate──▶ Candidate (code in the target DSL)
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -41,17 +42,33 @@ struct Feedback {
   std::string reason;   // stable reason code (docs/INTEGRITY.md), may be ""
 };
 
+// A kernel a search has already measured, shown to KernelGen as the parent to improve or as
+// an inspiration (search workflows, issue 5).
+struct ScoredKernel {
+  std::string id;               // candidate id in the run folder
+  std::string code;
+  std::string description;
+  Json hints;                   // tunables it was generated with (builtin), or null
+  std::string verdict;          // "passed", "wrong_answer", ...
+  std::string feedback;         // one line: the failure, or the profile summary
+  double speedup_vs_eager = 0;  // 0 when not measured
+};
+
 struct GenRequest {
   const TaskInfo* task = nullptr;
   Target target;
   const Design* design = nullptr;  // null in workflows without a design phase
   int attempt = 1;                 // 1-based
   std::vector<Feedback> history;   // feedback of earlier attempts, oldest first
+  const ScoredKernel* parent = nullptr;   // search workflows: the kernel to improve
+  std::vector<ScoredKernel> inspirations; // search workflows: others to learn from
+  uint64_t seed = 0;                      // for deterministic variation (builtin mutation)
 };
 
 struct Candidate {
   std::string code;         // a Python file defining class ModelNew
   std::string description;  // one line: what this variant does
+  Json hints;               // tunables used (builtin), or null
 };
 
 class KernelDesigner {

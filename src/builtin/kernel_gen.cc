@@ -6,6 +6,7 @@
 #include "builtin/elementwise_ir.h"
 #include "builtin/triton_codegen.h"
 #include "builtin/tunables.h"
+#include "search/rng.h"
 
 namespace akg {
 namespace {
@@ -23,17 +24,72 @@ const Json* TunableHints(const GenRequest& request) {
 }
 
 std::string FallbackReason(const GenRequest& request) {
+  if (request.history.empty()) return "conservative variant of failed parent " + request.parent->id;
   const Feedback& last = request.history.back();
   return "conservative variant after " + (last.verdict.empty() ? "a failure" : last.verdict);
 }
 
+// Without a parent, the conservative variant follows a failure fed back; with one, it
+// follows a parent that failed (a passed parent is mutated, whatever else failed).
+bool Conservative(const GenRequest& request) {
+  if (request.parent == nullptr) return !request.history.empty();
+  return request.parent->verdict != "passed";
+}
+
+// The passed inspiration faster than the parent (or than nothing), the fastest first.
+const ScoredKernel* BestDonor(const GenRequest& request) {
+  double floor = request.parent ? request.parent->speedup_vs_eager : 0;
+  const ScoredKernel* best = nullptr;
+  for (const auto& k : request.inspirations) {
+    if (k.verdict == "passed" && k.hints.is_object() && k.speedup_vs_eager > floor &&
+        (best == nullptr || k.speedup_vs_eager > best->speedup_vs_eager)) {
+      best = &k;
+    }
+  }
+  return best;
+}
+
+// The tunables for this request: defaults, the design's hints, or the parent's; then, with a
+// seed, a crossover with a faster inspiration (one seed in three) and a mutation. `change`
+// says what varied.
+template <typename T, typename FromJson>
+Result<T> ChooseTunables(const GenRequest& request, T base, FromJson from_json,
+                         std::string* change) {
+  if (const Json* hints = TunableHints(request)) {
+    AKG_ASSIGN_OR_RETURN(base, from_json(*hints));
+  }
+  if (request.parent != nullptr && request.parent->hints.is_object()) {
+    AKG_ASSIGN_OR_RETURN(base, from_json(request.parent->hints));
+  }
+  if (request.seed == 0 || Conservative(request)) return base;
+  std::string what;
+  const ScoredKernel* donor = BestDonor(request);
+  if (donor != nullptr && MixSeed(request.seed) % 3 == 0) {
+    auto d = from_json(donor->hints);
+    if (d.ok()) {
+      std::string crossed;
+      base = CrossTunables(base, *d, request.seed, &crossed);
+      what += "took " + crossed + " from " + donor->id + "; ";
+    }
+  }
+  std::string mutated;
+  base = MutateTunables(base, request.seed, &mutated);
+  what += "mutated " + mutated;
+  *change = (request.parent ? "variant of " + request.parent->id + ": " : "variant: ") + what;
+  return base;
+}
+
+std::string WithChange(std::string description, const std::string& change) {
+  return change.empty() ? description : description + " [" + change + "]";
+}
+
 Result<Candidate> GenerateCpp(const GenRequest& request, const ElementwiseGraph& graph) {
   CppCodegenOptions options;
-  options.tunables = DefaultCppTunables(NumElements(graph.output_shape));
-  if (const Json* hints = TunableHints(request)) {
-    AKG_ASSIGN_OR_RETURN(options.tunables, CppTunablesFromJson(*hints));
-  }
-  options.conservative = !request.history.empty();
+  std::string change;
+  AKG_ASSIGN_OR_RETURN(options.tunables,
+                       ChooseTunables(request, DefaultCppTunables(NumElements(graph.output_shape)),
+                                      CppTunablesFromJson, &change));
+  options.conservative = Conservative(request);
   AKG_ASSIGN_OR_RETURN(std::string code, GenerateCppCandidate(graph, options));
   const CppTunables& t = options.tunables;
   std::string threads = t.num_threads > 0 ? std::to_string(t.num_threads) : "all";
@@ -43,17 +99,19 @@ Result<Candidate> GenerateCpp(const GenRequest& request, const ElementwiseGraph&
                         : fmt::format("OpenMP over rows x {}-element tiles ({}, {} threads), "
                                       "omp simd with libmvec", t.tile, t.schedule, threads);
   return Candidate{std::move(code),
-                   "builtin fused elementwise C++ kernel for " + FormatExpression(graph) +
-                       "; " + how};
+                   WithChange("builtin fused elementwise C++ kernel for " +
+                                  FormatExpression(graph) + "; " + how, change),
+                   ToJson(t)};
 }
 
 Result<Candidate> GenerateTriton(const GenRequest& request, const ElementwiseGraph& graph) {
   TritonCodegenOptions options;
-  options.tunables = DefaultTritonTunables(NumElements(graph.output_shape));
-  if (const Json* hints = TunableHints(request)) {
-    AKG_ASSIGN_OR_RETURN(options.tunables, TritonTunablesFromJson(*hints));
-  }
-  options.conservative = !request.history.empty();
+  std::string change;
+  AKG_ASSIGN_OR_RETURN(options.tunables,
+                       ChooseTunables(request,
+                                      DefaultTritonTunables(NumElements(graph.output_shape)),
+                                      TritonTunablesFromJson, &change));
+  options.conservative = Conservative(request);
   const TritonTunables& t = options.tunables;
   std::string how = options.conservative
                         ? FallbackReason(request) + ": all operands through the strided path, "
@@ -61,8 +119,9 @@ Result<Candidate> GenerateTriton(const GenRequest& request, const ElementwiseGra
                         : fmt::format("BLOCK {}, {} warps, contiguous operands read linearly",
                                       t.block, t.num_warps);
   return Candidate{GenerateTritonCandidate(graph, options),
-                   "builtin fused elementwise Triton kernel for " + FormatExpression(graph) +
-                       "; " + how};
+                   WithChange("builtin fused elementwise Triton kernel for " +
+                                  FormatExpression(graph) + "; " + how, change),
+                   ToJson(t)};
 }
 
 }  // namespace

@@ -26,8 +26,14 @@ Status CheckBuiltinDsl(const std::string& dsl);
 
 class BuiltinKernelGen : public KernelGen {
  public:
-  // Reads the tunables from request.design->hints when they are for this DSL, else defaults.
-  // With request.history non-empty, writes the conservative variant and says so.
+  // Reads the tunables from request.design->hints when they are for this DSL, else defaults;
+  // with request.parent (a search), from the parent's hints. With request.seed != 0 the
+  // tunables vary deterministically with the seed: one seed in three first takes a parameter
+  // from the fastest passed inspiration that beats the parent, then one or two parameters
+  // are mutated (tunables.h). The conservative variant (and no variation) follows a failure:
+  // request.history non-empty without a parent, or a parent that did not pass.
+  // Candidate::hints holds the tunables used; the description says what changed. Stateless,
+  // so safe to call from several threads at once.
   Result<Candidate> Generate(const GenRequest& request) override;
 };
 

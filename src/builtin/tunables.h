@@ -33,4 +33,16 @@ Json ToJson(const TritonTunables& t);
 Result<CppTunables> CppTunablesFromJson(const Json& j);
 Result<TritonTunables> TritonTunablesFromJson(const Json& j);
 
+// Mutation for the search workflows: a variant of `t` that changes one or two parameters by
+// one step (tile/block x2 or /2 within range, another OpenMP schedule, a neighbouring thread
+// or warp count), drawn deterministically from `seed`. Appends to `what` a description such
+// as "tile 1024->2048". The result differs from `t` in at least one parameter.
+CppTunables MutateTunables(const CppTunables& t, uint64_t seed, std::string* what);
+TritonTunables MutateTunables(const TritonTunables& t, uint64_t seed, std::string* what);
+// Crossover: `t` with one parameter (chosen by `seed`) taken from `donor`; `what` says which.
+CppTunables CrossTunables(const CppTunables& t, const CppTunables& donor, uint64_t seed,
+                          std::string* what);
+TritonTunables CrossTunables(const TritonTunables& t, const TritonTunables& donor,
+                             uint64_t seed, std::string* what);
+
 }  // namespace akg

@@ -1,5 +1,7 @@
 // akg_cli entry point: one table of subcommands {name, description, setup}; the process exits
 // in one place with the subcommand's code (0 ok, 1 no kernel found, 2 bad input, 130 interrupted).
+#include <unistd.h>
+
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -22,6 +24,11 @@ Examples:
       --task examples/tasks/swish.py
   akg_cli op --backend cpu --arch x86_64 --dsl cpp --intent "Generate a relu kernel"
   akg_cli op --backend cpu --arch x86_64 --dsl cpp --task t.py --config my.yaml --out runs/t1
+  akg_cli op --backend cuda --arch h100 --dsl triton_cuda --devices 0,1,2,3 \
+      --task examples/tasks/swish.py --workflow evolve
+  akg_cli op --resume runs/20261125-120000-swish-triton_cuda     # continue an interrupted search
+  akg_cli op --backend cpu --arch x86_64 --dsl cpp --task t.py \
+      --workflow verifier_only --kernel my_kernel.py
 )";
 
 void OnSigint(int) { akg::RequestCancel(); }
@@ -40,14 +47,25 @@ std::string JoinArgs(int argc, char** argv) {
 
 std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
   cmd->add_option("--framework", o->framework, "framework of the reference")->default_val("torch");
-  cmd->add_option("--backend", o->backend, "cuda | cpu | ascend")->required();
-  cmd->add_option("--arch", o->arch, "e.g. x86_64, h100, a100, ascend910b4")->required();
-  cmd->add_option("--dsl", o->dsl, "triton_cuda | cuda | tilelang_cuda | cpp | triton_ascend")
-      ->required();
-  cmd->add_option("--devices", o->devices, "comma list of device ids")->default_val("0");
+  // --backend, --arch and --dsl are required unless --resume (checked by RunOpCommand).
+  cmd->add_option("--backend", o->backend, "cuda | cpu | ascend (required)");
+  cmd->add_option("--arch", o->arch, "e.g. x86_64, h100, a100, ascend910b4 (required)");
+  cmd->add_option("--dsl", o->dsl,
+                  "triton_cuda | cuda | tilelang_cuda | cpp | triton_ascend (required)");
+  cmd->add_option("--devices", o->devices,
+                  "comma list of device ids; verification and profiling keep each busy")
+      ->default_val("0");
   cmd->add_option("--task", o->task_file, "KernelBench-style task file (class Model, get_inputs)");
   cmd->add_option("--intent", o->intent, "a sentence, e.g. \"Generate a relu kernel\"");
-  cmd->add_option("--workflow", o->workflow, "default | coder_only (default: the config's)");
+  cmd->add_option("--workflow", o->workflow,
+                  "default | coder_only | kernelgen_only | verifier_only | evolve | "
+                  "adaptive_search (default: the config's default_workflow)");
+  cmd->add_option("--kernel", o->kernel_file, "verifier_only: the kernel file to verify and profile");
+  cmd->add_option("--replay", o->replay,
+                  "reproduce an earlier LLM run: its RUN_FOLDER/llm/transcript.jsonl answers every "
+                  "model call (no network)");
+  cmd->add_option("--resume", o->resume,
+                  "continue an interrupted evolve or adaptive_search run from its folder");
   cmd->add_option("--config", o->config_file, "YAML overriding configs/<dsl>.yaml key by key");
   cmd->add_option("--out", o->out_dir, "run folder (default: <log_dir>/<time>-<task>-<dsl>)");
   cmd->add_flag("--yes,-y", o->yes, "never ask for confirmation");
@@ -55,7 +73,7 @@ std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
   return [o] {
     akg::PosixProcessRunner runner;
     akg::SystemClock clock;
-    akg::OpDeps deps{&runner, &clock, &std::cout, &std::cerr};
+    akg::OpDeps deps{&runner, &clock, &std::cout, &std::cerr, isatty(STDOUT_FILENO) != 0};
     return akg::RunOpCommand(*o, deps);
   };
 }

@@ -7,15 +7,23 @@
 #include <fmt/format.h>
 
 #include "agents/agent_factory.h"
+#include "agents/task_constructor.h"
 #include "builtin/intent.h"
 #include "config/dsl_config.h"
 #include "config/target.h"
 #include "core/files.h"
+#include "llm/accounting.h"
+#include "llm/registry.h"
+#include "llm/settings.h"
+#include "llm/transcript.h"
+#include "skills/skills.h"
 #include "store/report.h"
 #include "store/run_folder.h"
 #include "store/standalone.h"
 #include "verify/harness_client.h"
 #include "verify/peaks.h"
+#include "workflow/device_pool.h"
+#include "workflow/progress.h"
 #include "workflow/workflow.h"
 
 namespace akg {
@@ -67,6 +75,7 @@ class WorkRoot {
 };
 
 struct Prepared {
+  OpOptions options;  // as given, or as recorded in the resumed run's run.json
   Target target;
   TargetRow row;
   DslConfig config;
@@ -74,36 +83,158 @@ struct Prepared {
   std::vector<int> devices;
 };
 
-Result<Prepared> PrepareInputs(const OpOptions& o) {
+// --resume: the interrupted run's own target, workflow, devices and --config.
+Result<OpOptions> OptionsOfRun(const OpOptions& o) {
+  if (!o.task_file.empty() || !o.intent.empty() || !o.out_dir.empty()) {
+    return UsageError("--resume continues the run in its own folder with its own task; drop "
+                      "--task, --intent and --out");
+  }
+  fs::path run = o.resume;
+  auto text = ReadFile(run / "run.json");
+  if (!text.ok()) {
+    return UsageError("'" + o.resume + "' is not a run folder of this agent (no run.json); give "
+                      "--resume the folder an earlier run printed");
+  }
+  AKG_ASSIGN_OR_RETURN(Json j, ParseJson(*text, (run / "run.json").string()));
+  OpOptions r = o;
+  r.framework = StringOr(j, "framework", "torch");
+  r.backend = StringOr(j, "backend", "");
+  r.arch = StringOr(j, "arch", "");
+  r.dsl = StringOr(j, "dsl", "");
+  r.devices = StringOr(j, "devices", "0");
+  r.workflow = StringOr(j, "workflow", "");
+  if (fs::exists(run / "config_override.yaml")) r.config_file = (run / "config_override.yaml").string();
+  if (r.workflow != "evolve" && r.workflow != "adaptive_search") {
+    return UsageError("'" + o.resume + "' is a " + r.workflow + " run; only evolve and "
+                      "adaptive_search runs can be resumed");
+  }
+  return r;
+}
+
+Status CheckWorkflowInputs(const OpOptions& o, const std::string& workflow) {
+  if (!WorkflowImplemented(workflow)) {
+    return UnsupportedError("workflow '" + workflow + "' is not available in this build");
+  }
+  if (workflow == "verifier_only") {
+    if (o.kernel_file.empty()) return UsageError("--workflow verifier_only needs --kernel FILE");
+    if (!fs::is_regular_file(o.kernel_file)) {
+      return InputError("kernel file '" + o.kernel_file + "' does not exist; check the --kernel path");
+    }
+  } else if (!o.kernel_file.empty()) {
+    return UsageError("--kernel is only for --workflow verifier_only");
+  }
+  return Status::Ok();
+}
+
+Result<Prepared> PrepareInputs(const OpOptions& given) {
   Prepared p;
+  if (!given.resume.empty()) {
+    AKG_ASSIGN_OR_RETURN(p.options, OptionsOfRun(given));
+  } else {
+    p.options = given;
+  }
+  const OpOptions& o = p.options;
+  if (o.backend.empty() || o.arch.empty() || o.dsl.empty()) {
+    return UsageError("give --backend, --arch and --dsl (or --resume RUN_FOLDER)");
+  }
   p.target = {o.framework, o.backend, o.arch, o.dsl};
   AKG_ASSIGN_OR_RETURN(p.row, ValidateTarget(p.target));
   AKG_ASSIGN_OR_RETURN(p.devices, ParseDevices(o.devices));
-  if (o.task_file.empty() == o.intent.empty()) {
-    return UsageError("give exactly one of --task FILE or --intent TEXT");
-  }
-  if (!o.task_file.empty() && !fs::is_regular_file(o.task_file)) {
-    return InputError("task file '" + o.task_file + "' does not exist; check the --task path");
+  if (o.resume.empty()) {
+    if (o.task_file.empty() == o.intent.empty()) {
+      return UsageError("give exactly one of --task FILE or --intent TEXT");
+    }
+    if (!o.task_file.empty() && !fs::is_regular_file(o.task_file)) {
+      return InputError("task file '" + o.task_file + "' does not exist; check the --task path");
+    }
   }
   std::optional<fs::path> override_file;
   if (!o.config_file.empty()) override_file = o.config_file;
   AKG_ASSIGN_OR_RETURN(p.config, LoadDslConfig(HomeDir() / "configs", o.dsl, override_file));
   p.workflow = o.workflow.empty() ? p.config.default_workflow : o.workflow;
-  if (!WorkflowImplemented(p.workflow)) {
-    return UnsupportedError("workflow '" + p.workflow +
-                            "' is not available in this build yet; use --workflow default or "
-                            "--workflow coder_only");
-  }
+  AKG_RETURN_IF_ERROR(CheckWorkflowInputs(o, p.workflow));
   return p;
 }
 
-// Writes the task to <work>/task.py (from the file or the sentence) and inspects it.
-Result<TaskInfo> StageTask(const OpOptions& o, const fs::path& work, HarnessClient* harness,
-                           const DslConfig& config) {
+// What --resume needs to continue the run: written at the start of every run.
+Status WriteRunRecord(const RunFolder& run, const Prepared& p, const std::string& task_name) {
+  const OpOptions& o = p.options;
+  if (!o.config_file.empty()) {
+    AKG_ASSIGN_OR_RETURN(std::string text, ReadFile(o.config_file));
+    AKG_RETURN_IF_ERROR(run.WriteText("config_override.yaml", text));
+  }
+  return run.WriteJson("run.json", {{"framework", o.framework}, {"backend", o.backend},
+                                    {"arch", o.arch}, {"dsl", o.dsl}, {"devices", o.devices},
+                                    {"workflow", p.workflow}, {"task_name", task_name},
+                                    {"config_override", !o.config_file.empty()}});
+}
+
+// The task of a resumed run, from its folder (inspected when the run began).
+Result<TaskInfo> TaskOfRun(const RunFolder& run) {
   TaskInfo task;
+  task.task_path = run.Resolve("task.py");
+  AKG_ASSIGN_OR_RETURN(task.source, ReadFile(task.task_path));
+  AKG_ASSIGN_OR_RETURN(std::string inspection, ReadFile(run.Resolve("inspect.json")));
+  AKG_ASSIGN_OR_RETURN(task.inspection, ParseJson(inspection, run.Resolve("inspect.json").string()));
+  AKG_ASSIGN_OR_RETURN(std::string record, ReadFile(run.Resolve("run.json")));
+  AKG_ASSIGN_OR_RETURN(Json j, ParseJson(record, run.Resolve("run.json").string()));
+  task.name = StringOr(j, "task_name", "task");
+  return task;
+}
+
+// The models of a run: settings files and environment, or --replay of an earlier run.
+Result<LlmSettings> RunLlmSettings(const OpOptions& o) {
+  AKG_ASSIGN_OR_RETURN(LlmSettings settings, LoadLlmSettings(fs::current_path(), ProcessEnvLookup()));
+  if (!o.replay.empty()) {
+    fs::path transcript = fs::path(o.replay) / "llm" / "transcript.jsonl";
+    if (!fs::is_regular_file(transcript)) {
+      return UsageError("--replay '" + o.replay + "' has no llm/transcript.jsonl; give the run "
+                        "folder of an earlier run whose agents used an LLM");
+    }
+    ModelSpec replay;
+    replay.name = "replay";
+    replay.provider = "replay";
+    replay.replay_path = transcript.string();
+    settings.models = {{"replay", replay}};
+    settings.levels = {{"complex", "replay"}, {"standard", "replay"}, {"fast", "replay"}};
+  }
+  return settings;
+}
+
+// Writes the task to <work>/task.py (from the file or the sentence) and inspects it. With an
+// LLM for the task_constructor, a sentence becomes a task written by the model and pasted code
+// without get_inputs/get_init_inputs is completed; offline, the builtin catalogue serves
+// sentences.
+Result<TaskInfo> StageTask(const OpOptions& o, const fs::path& work, HarnessClient* harness,
+                           const DslConfig& config, LlmClient* constructor_llm,
+                           const Target& target) {
+  TaskInfo task;
+  TaskConstructorOptions tco;
+  tco.prompts_dir = HomeDir() / "prompts";
+  tco.work_dir = work;
+  tco.file_stem = "task";
+  tco.target = target;
+  tco.inspect_seed = config.verify_settings.seed;
+  tco.inspect_timeout_s = config.inspect_timeout;
   if (!o.task_file.empty()) {
     AKG_ASSIGN_OR_RETURN(task.source, ReadFile(o.task_file));
     task.name = fs::path(o.task_file).stem().string();
+    if (!FindTaskPieces(task.source).complete()) {
+      TaskConstructor constructor(constructor_llm, harness, tco);
+      AKG_ASSIGN_OR_RETURN(ConstructedTask made, constructor.FromCode(task.source));
+      task.source = made.source;
+      task.task_path = made.path;
+      task.inspection = made.inspection;
+      return task;
+    }
+  } else if (constructor_llm != nullptr) {
+    TaskConstructor constructor(constructor_llm, harness, tco);
+    AKG_ASSIGN_OR_RETURN(ConstructedTask made, constructor.FromSentence(o.intent));
+    task.source = made.source;
+    task.task_path = made.path;
+    task.inspection = made.inspection;
+    task.name = "intent";
+    return task;
   } else {
     AKG_ASSIGN_OR_RETURN(task.source, TaskSourceFromIntent(o.intent));
     task.name = "intent";
@@ -117,11 +248,19 @@ Result<TaskInfo> StageTask(const OpOptions& o, const fs::path& work, HarnessClie
 }
 
 Status WriteResults(const RunFolder& run, RunSummary* summary, const WorkflowOutcome& outcome) {
-  if (const Attempt* a = outcome.passing()) {
-    AKG_ASSIGN_OR_RETURN(std::string code, ReadFile(run.Resolve(a->code_path)));
+  const Attempt* final = outcome.passing();
+  // kernelgen_only: the kernel that passed the static rules, marked as never verified.
+  bool unverified = outcome.unverified && !outcome.attempts.empty() &&
+                    outcome.attempts[0].verdict.passed();
+  if (unverified) final = &outcome.attempts[0];
+  if (final != nullptr) {
+    AKG_ASSIGN_OR_RETURN(std::string code, ReadFile(run.Resolve(final->code_path)));
     AKG_ASSIGN_OR_RETURN(std::string loader,
                          ReadFile(HomeDir() / "harness" / "akg_harness" / "native.py"));
-    AKG_RETURN_IF_ERROR(run.WriteText("kernel.py", InlineNativeLoader(code, loader)));
+    std::string header = unverified ? "# UNVERIFIED: written by the kernelgen_only workflow and "
+                                      "never run against the reference.\n"
+                                    : "";
+    AKG_RETURN_IF_ERROR(run.WriteText("kernel.py", header + InlineNativeLoader(code, loader)));
     summary->final_kernel = "kernel.py";
   }
   AKG_RETURN_IF_ERROR(run.WriteJson("report.json", BuildReportJson(*summary)));
@@ -158,12 +297,13 @@ Result<std::vector<int>> ParseDevices(const std::string& text) {
   return ids;
 }
 
-int RunOpCommand(const OpOptions& o, const OpDeps& deps) {
+int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   double t0 = deps.clock->NowSeconds();
   std::string started = deps.clock->NowIso8601();
-  auto prepared = PrepareInputs(o);
+  auto prepared = PrepareInputs(given);
   if (!prepared.ok()) return Fail(deps, prepared.status());
   Prepared& p = *prepared;
+  const OpOptions& o = p.options;
 
   auto work = WorkRoot::Make();
   if (!work.ok()) return Fail(deps, work.status());
@@ -183,22 +323,69 @@ int RunOpCommand(const OpOptions& o, const OpDeps& deps) {
                  "Triton's interpreter on the CPU (correctness only; times are not performance)\n";
   }
 
-  *deps.out << "[task] inspecting the task with the harness\n";
-  auto task = StageTask(o, work->path(), &harness, p.config);
-  if (!task.ok()) return Fail(deps, task.status());
+  // Models: settings files, environment or --replay; every call accounted and recorded.
+  auto llm_settings = RunLlmSettings(o);
+  if (!llm_settings.ok()) return Fail(deps, llm_settings.status());
+  Ledger ledger(deps.clock, llm_settings->budget);
+  std::vector<std::string> secrets;
+  for (const auto& [name, m] : llm_settings->models) {
+    if (!m.api_key.empty()) secrets.push_back(m.api_key);
+  }
+  auto recorder = std::make_shared<TranscriptRecorder>(secrets);
+  ModelRegistry registry(*llm_settings, LlmDeps{deps.runner, deps.clock}, &ledger, recorder);
+  std::vector<fs::path> skill_roots = {HomeDir() / "skills"};
+  for (const auto& d : llm_settings->skills_dirs) skill_roots.push_back(d);
+  auto skills = LoadSkills(skill_roots);
+  if (!skills.ok()) return Fail(deps, skills.status());
+  if (!o.replay.empty()) *deps.err << "akg_cli: note: replaying the LLM transcript of " << o.replay << "\n";
 
-  AgentSet agents = MakeAgents(p.config);
+  std::optional<RunFolder> run;
+  Result<TaskInfo> task = Status::Ok();
+  if (!o.resume.empty()) {
+    auto opened = RunFolder::Open(o.resume);
+    if (!opened.ok()) return Fail(deps, opened.status());
+    run = *opened;
+    task = TaskOfRun(*run);
+    if (!task.ok()) return Fail(deps, task.status());
+  } else {
+    *deps.out << "[task] inspecting the task with the harness\n";
+    auto constructor_llm = registry.ForLevel(p.config.agent_model_config.count("task_constructor")
+                                                 ? p.config.agent_model_config.at("task_constructor")
+                                                 : "fast");
+    if (!constructor_llm.ok()) return Fail(deps, constructor_llm.status());
+    task = StageTask(o, work->path(), &harness, p.config, constructor_llm->get(), p.target);
+    if (!task.ok()) return Fail(deps, task.status());
+  }
+
+  // Agents: one block, chosen per model level from the config.
+  PeaksLookup peaks = ResolvePeaks(HomeDir() / "configs" / "arch_peaks.yaml", p.target.arch,
+                                   DefaultPeaksCacheDir(), &harness);
+  if (!peaks.note.empty()) *deps.err << "akg_cli: note: " << peaks.note << "\n";
+  AgentDeps agent_deps{&registry, &*skills, HomeDir() / "prompts", peaks.peaks};
+  auto made_agents = MakeAgents(p.config, p.target, agent_deps);
+  if (!made_agents.ok()) return Fail(deps, made_agents.status());
+  AgentSet& agents = *made_agents;
   if (!agents.notice.empty()) *deps.err << "akg_cli: note: " << agents.notice << "\n";
 
-  fs::path run_path = o.out_dir.empty()
-                          ? DefaultRunFolderPath(p.config.log_dir, FolderStamp(started), task->name, o.dsl)
-                          : fs::path(o.out_dir);
-  auto run = RunFolder::Create(run_path);
-  if (!run.ok()) return Fail(deps, run.status());
-  if (auto s = run->WriteText("task.py", task->source); !s.ok()) return Fail(deps, s);
-  if (auto s = run->WriteJson("inspect.json", task->inspection); !s.ok()) return Fail(deps, s);
-  task->task_path = run->Resolve("task.py");
+  if (!run) {
+    fs::path run_path = o.out_dir.empty()
+                            ? DefaultRunFolderPath(p.config.log_dir, FolderStamp(started), task->name, o.dsl)
+                            : fs::path(o.out_dir);
+    auto created = RunFolder::Create(run_path);
+    if (!created.ok()) return Fail(deps, created.status());
+    run = *created;
+    if (auto s = run->WriteText("task.py", task->source); !s.ok()) return Fail(deps, s);
+    if (auto s = run->WriteJson("inspect.json", task->inspection); !s.ok()) return Fail(deps, s);
+    if (auto s = WriteRunRecord(*run, p, task->name); !s.ok()) return Fail(deps, s);
+    task->task_path = run->Resolve("task.py");
+  }
 
+  if (auto st = recorder->Attach(run->Resolve("llm")); !st.ok()) return Fail(deps, st);
+
+  // The device pool: slot 0 is the client that inspected the task (same device).
+  OwnedDevicePool pool = MakeDevicePool(deps.runner, ho, p.devices, p.config.search.cpu_slots,
+                                        deps.clock, &harness);
+  Progress progress(deps.out, deps.terminal);
   WorkflowContext ctx;
   ctx.task = &*task;
   ctx.target = p.target;
@@ -206,31 +393,39 @@ int RunOpCommand(const OpOptions& o, const OpDeps& deps) {
   ctx.designer = agents.designer.get();
   ctx.kernel_gen = agents.kernel_gen.get();
   ctx.harness = &harness;
+  ctx.pool = pool.pool.get();
   ctx.run = &*run;
-  PeaksLookup peaks = ResolvePeaks(HomeDir() / "configs" / "arch_peaks.yaml", p.target.arch,
-                                   DefaultPeaksCacheDir(), &harness);
-  if (!peaks.note.empty()) *deps.err << "akg_cli: note: " << peaks.note << "\n";
+  ctx.clock = deps.clock;
+  ctx.kernel_file = o.kernel_file;
+  ctx.resume = !o.resume.empty();
   ctx.peaks = peaks.peaks;
-  ctx.log = [&deps](const std::string& line) { *deps.out << line << "\n" << std::flush; };
+  ctx.budget_exhausted = [&ledger](std::string* why) { return ledger.BudgetExhausted(why); };
+  ctx.log = [&progress](const std::string& line) { progress.Line(line); };
+  ctx.status = [&progress](const std::string& line) { progress.Status(line); };
   ctx.cancelled = [] { return CancelRequested(); };
-  auto outcome = RunGenerateVerifyWorkflow(ctx, p.workflow);
+  auto outcome = RunWorkflow(ctx, p.workflow);
+  progress.Finish();
   if (!outcome.ok()) {
     std::error_code ec;
-    fs::remove_all(run->path(), ec);  // nothing useful was produced
+    if (!ctx.resume) fs::remove_all(run->path(), ec);  // nothing useful was produced
     Status s = outcome.status();
     if (s.kind() == ErrorKind::kUnsupported) {
       s = UnsupportedError(s.message() +
-                           "; such tasks need an LLM-backed agent, which this build does not "
-                           "include yet (only the builtin model)");
+                           "; such tasks need an LLM-backed agent: configure a model in "
+                           ".akg/settings.yaml or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL");
     }
     return Fail(deps, s);
   }
+  if (outcome->device_utilisation.is_null()) outcome->device_utilisation = pool.pool->Utilisation();
 
   RunSummary summary{&*task, p.target, &p.config, &*outcome, agents.models, run->path().string(),
-                     "", o.command_line, started, deps.clock->NowSeconds() - t0, interpreter};
+                     "", given.command_line, started, deps.clock->NowSeconds() - t0, interpreter};
+  if (recorder->calls() > 0) summary.llm = ledger.ToJson();
+  summary.skills = agents.skills_used();
   if (auto s = WriteResults(*run, &summary, *outcome); !s.ok()) return Fail(deps, s);
   *deps.out << "\n" << FormatFinalTable(summary);
   if (outcome->interrupted) return 130;
+  if (outcome->unverified) return outcome->attempts[0].verdict.passed() ? 0 : 1;
   return outcome->passing() ? 0 : 1;
 }
 

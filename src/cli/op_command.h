@@ -1,7 +1,10 @@
 // `akg_cli op`: from a task (file or sentence) and a target to a verified, profiled kernel.
 //
 //   flags -> Target (validated) + DslConfig -> task staged and inspected by the harness ->
-//   agents -> run folder -> workflow -> final kernel, report.json/.md, table on stdout.
+//   agents -> run folder -> device pool -> workflow -> final kernel, report.json/.md, table.
+//
+// --resume RUN_FOLDER takes the target, workflow, devices and --config of the interrupted
+// run from its run.json (and the task from its task.py/inspect.json) and continues it.
 //
 // Everything that can be wrong with the input is checked before the run folder is created,
 // so a bad invocation leaves nothing behind.
@@ -27,6 +30,9 @@ struct OpOptions {
   std::string task_file;               // --task
   std::string intent;                  // --intent
   std::string workflow;                // "" = the config's default_workflow
+  std::string kernel_file;             // --kernel: the kernel verifier_only checks
+  std::string resume;                  // --resume: an interrupted evolve/adaptive_search folder
+  std::string replay;                  // --replay: a run folder whose LLM transcript serves every call
   std::string config_file;             // --config, overrides configs/<dsl>.yaml key by key
   std::string out_dir;                 // --out: the run folder ("" = <log_dir>/<stamp>-...)
   bool yes = false;                    // --yes: never ask (no prompts exist yet)
@@ -38,6 +44,7 @@ struct OpDeps {
   Clock* clock = nullptr;
   std::ostream* out = nullptr;  // progress and the final table
   std::ostream* err = nullptr;  // one-line errors and notices
+  bool terminal = false;        // `out` is a terminal: searches keep a live status line
 };
 
 // Exit codes: 0 a verified kernel, 1 none found, 2 usage/config/input error, 130 interrupted.

@@ -56,6 +56,17 @@ Result<double> PositiveNumber(const Ctx& ctx, const std::string& key, const YAML
   return TypeError(ctx, key, "a positive number", node);
 }
 
+Result<double> NonNegativeNumber(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  try {
+    if (node.IsScalar()) {
+      double v = node.as<double>();
+      if (v >= 0) return v;
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return TypeError(ctx, key, "a number >= 0", node);
+}
+
 Result<std::string> OneOf(const Ctx& ctx, const std::string& key, const YAML::Node& node,
                           const std::set<std::string>& allowed) {
   std::string list;
@@ -178,6 +189,26 @@ Status ApplyVerify(const Ctx& ctx, const std::string& key, const YAML::Node& nod
   });
 }
 
+Status ApplySearch(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  using S = SearchSettings;
+  S* s = &ctx.config->search;
+  return ApplyMap(ctx, key, node, {
+      {"rounds", Member(s, &S::rounds, IntAtLeast(1))},
+      {"islands", Member(s, &S::islands, IntAtLeast(1))},
+      {"population", Member(s, &S::population, IntAtLeast(1))},
+      {"elite", Member(s, &S::elite, IntAtLeast(0))},
+      {"migration_interval", Member(s, &S::migration_interval, IntAtLeast(0))},
+      {"inspirations", Member(s, &S::inspirations, IntAtLeast(0))},
+      {"max_candidates", Member(s, &S::max_candidates, IntAtLeast(0))},
+      {"max_wall_s", Member(s, &S::max_wall_s, NonNegativeNumber)},
+      {"patience", Member(s, &S::patience, IntAtLeast(0))},
+      {"concurrency", Member(s, &S::concurrency, IntAtLeast(1))},
+      {"ucb_c", Member(s, &S::ucb_c, NonNegativeNumber)},
+      {"seed", Member(s, &S::seed, IntAtLeast(0))},
+      {"cpu_slots", Member(s, &S::cpu_slots, IntAtLeast(1))},
+  });
+}
+
 Result<std::string> AnyString(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
   if (!node.IsScalar()) return TypeError(ctx, key, "a string", node);
   return node.Scalar();
@@ -203,6 +234,9 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file, Ds
   auto workflows = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
     return OneOf(c, k, n, kWorkflows);
   };
+  auto harness_modes = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return OneOf(c, k, n, {"warm", "cold"});
+  };
   return ApplyMap(ctx, "", root, {
       {"agent_model_config", ApplyAgents},
       {"log_dir", Member(config, &DslConfig::log_dir, NonEmptyString)},
@@ -213,7 +247,9 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file, Ds
       {"inspect_timeout", Member(config, &DslConfig::inspect_timeout, PositiveNumber)},
       {"profile_settings", ApplyProfile},
       {"verify_settings", ApplyVerify},
+      {"search", ApplySearch},
       {"python", Member(config, &DslConfig::python, AnyString)},
+      {"harness_mode", Member(config, &DslConfig::harness_mode, harness_modes)},
   });
 }
 

@@ -33,6 +33,25 @@ struct VerifySettings {
   std::optional<double> rtol;    // absent = the dtype's default tolerance
 };
 
+// The search workflows (evolve, adaptive_search) and the device pool. 0 means "no limit"
+// where noted.
+struct SearchSettings {
+  int rounds = 4;              // evolve: rounds, the first (written from scratch) included
+  int islands = 2;             // evolve: islands, each with its own population
+  int population = 4;          // evolve: members kept per island = children per island per round
+  int elite = 1;               // evolve: best members of an island that migrate
+  int migration_interval = 2;  // evolve: migrate after every this many rounds (0 = never)
+  int inspirations = 2;        // other kernels shown to KernelGen with each parent
+  int max_candidates = 32;     // stop after this many candidates (0 = no limit)
+  double max_wall_s = 0;       // stop proposing after this many seconds (0 = no limit)
+  int patience = 8;            // adaptive_search: stop after this many candidates in a row
+                               // without a new best (0 = never)
+  int concurrency = 2;         // candidates in flight at once (generation overlaps verification)
+  double ucb_c = 1.0;          // adaptive_search: exploration weight of the UCB bandit
+  int seed = 0;                // seeds every random choice of a search
+  int cpu_slots = 1;           // device pool slots on the CPU backend (verifications at once)
+};
+
 struct DslConfig {
   // agent name -> model level ("complex" | "standard" | "fast"). Agents: kernel_designer,
   // kernel_gen, task_constructor.
@@ -46,7 +65,12 @@ struct DslConfig {
   double inspect_timeout = 120;          // seconds for inspecting the task
   ProfileSettings profile_settings;
   VerifySettings verify_settings;
+  SearchSettings search;
   std::string python = "";               // harness interpreter; "" = AKG_PYTHON or python3
+  // "warm": one pre-warmed harness server per device forks a child per call (torch imported
+  // once); "cold": a fresh Python process per call. Warm falls back to cold when its server
+  // cannot start (docs/HARNESS_PROTOCOL.md, "Warm server").
+  std::string harness_mode = "warm";
   std::map<std::string, std::string> sources;  // key -> file that last set it (for messages)
 };
 

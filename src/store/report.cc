@@ -2,13 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "store/leaderboard.h"
+
 namespace akg {
 namespace {
-
-Json StatsJson(const TimingStats& t) {
-  return {{"median_ms", t.median_ms}, {"p10_ms", t.p10_ms}, {"p90_ms", t.p90_ms},
-          {"mean_ms", t.mean_ms}, {"runs", t.runs}};
-}
 
 Json ConfigJson(const DslConfig& c) {
   const auto& vs = c.verify_settings;
@@ -28,25 +25,6 @@ Json ConfigJson(const DslConfig& c) {
             {"rtol", vs.rtol ? Json(*vs.rtol) : Json(nullptr)}}}};
 }
 
-Json ProfileJson(const ProfileResult& p) {
-  if (!p.ok) return {{"ok", false}, {"error", p.error}};
-  Json j = {{"ok", true},
-          {"reference_eager", StatsJson(p.reference)},
-          {"kernel", StatsJson(p.candidate)},
-          {"torch_compile", p.torch_compile ? StatsJson(*p.torch_compile) : Json(nullptr)},
-          {"speedup_vs_eager", p.speedup_vs_eager},
-          {"speedup_vs_torch_compile",
-           p.speedup_vs_torch_compile ? Json(*p.speedup_vs_torch_compile) : Json(nullptr)},
-          {"sol", p.sol},
-          {"suspect", p.suspect},
-          {"performance_valid", p.performance_valid},
-          {"timing_method", p.timing_method},
-          {"device_used", p.device_used},
-          {"threads", p.threads}};
-  if (!p.torch_compile_error.empty()) j["torch_compile_error"] = p.torch_compile_error;
-  return j;
-}
-
 // "0.62 of speed of light (floor 0.72 ms: memory)" or "" when unknown.
 std::string SolLine(const ProfileResult& p) {
   const Json& s = p.sol;
@@ -61,6 +39,28 @@ std::string SolLine(const ProfileResult& p) {
 }
 
 std::string Ms(double v) { return fmt::format("{:.4f} ms", v); }
+
+constexpr size_t kLeaderboardRows = 10;
+
+// The attempts (default, coder_only, verifier_only), the static check (kernelgen_only), or
+// the leaderboard (searches).
+std::string FormatCandidates(const WorkflowOutcome& o) {
+  if (o.is_search) {
+    int failed = 0;
+    for (const auto& c : o.candidates) failed += !c.passed();
+    return fmt::format("{} candidates, {} failed; best kernels:\n", o.candidates.size(), failed) +
+           FormatLeaderboard(o, kLeaderboardRows);
+  }
+  std::string out = fmt::format("{:<8} {:<14} {}\n", o.unverified ? "kernel" : "attempt",
+                                o.unverified ? "static check" : "verdict", "message");
+  for (const auto& a : o.attempts) {
+    std::string msg = a.verdict.message.size() > 70 ? a.verdict.message.substr(0, 67) + "..."
+                                                    : a.verdict.message;
+    out += fmt::format("{:<8} {:<14} {}\n", a.number, VerdictName(a.verdict.kind),
+                       a.verdict.reason.empty() ? msg : a.verdict.reason + ": " + msg);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -93,7 +93,17 @@ Json BuildReportJson(const RunSummary& s) {
             {"interrupted", o.interrupted},
             {"triton_interpreter", s.triton_interpreter}};
   if (!o.stop_reason.empty()) r["stop_reason"] = o.stop_reason;
-  if (o.profile) r["profile"] = ProfileJson(*o.profile);
+  if (o.unverified) r["unverified"] = true;
+  if (o.is_search) {
+    r["search"] = o.search;
+    r["leaderboard"] = LeaderboardJson(o, kLeaderboardRows);
+    r["candidates"] = CandidatesJson(o);
+    r["best_candidate"] = o.passing() ? Json(o.candidates[o.passing_attempt - 1].id) : Json(nullptr);
+  }
+  if (!o.device_utilisation.is_null()) r["device_utilisation"] = o.device_utilisation;
+  r["llm"] = s.llm;
+  r["skills"] = s.skills;
+  if (o.profile) r["profile"] = ProfileToJson(*o.profile);
   if (o.reverification) {
     r["reverification"] = {{"verdict", VerdictName(o.reverification->kind)},
                            {"reason", o.reverification->reason},
@@ -111,16 +121,19 @@ Json BuildReportJson(const RunSummary& s) {
 
 std::string FormatFinalTable(const RunSummary& s) {
   const WorkflowOutcome& o = *s.outcome;
-  std::string out = fmt::format("{:<8} {:<14} {}\n", "attempt", "verdict", "message");
-  for (const auto& a : o.attempts) {
-    std::string msg = a.verdict.message.size() > 70 ? a.verdict.message.substr(0, 67) + "..."
-                                                    : a.verdict.message;
-    out += fmt::format("{:<8} {:<14} {}\n", a.number, VerdictName(a.verdict.kind),
-                       a.verdict.reason.empty() ? msg : a.verdict.reason + ": " + msg);
-  }
+  std::string out = FormatCandidates(o);
   out += "\n";
   bool correct = o.passing() != nullptr;
-  out += fmt::format("{:<22} {}\n", "correct", correct ? "yes" : "no");
+  if (o.unverified) {
+    out += fmt::format("{:<22} {}\n", "correct",
+                       "UNVERIFIED (kernelgen_only: never run against the reference)");
+  } else {
+    out += fmt::format("{:<22} {}\n", "correct", correct ? "yes" : "no");
+  }
+  if (o.is_search && o.passing()) {
+    const CandidateRecord& b = o.candidates[o.passing_attempt - 1];
+    out += fmt::format("{:<22} {} ({})\n", "best candidate", b.id, b.description);
+  }
   if (correct && o.profile && o.profile->ok) {
     const ProfileResult& p = *o.profile;
     out += fmt::format("{:<22} {} (p10 {}, p90 {})\n", "reference (eager)", Ms(p.reference.median_ms),
@@ -149,7 +162,24 @@ std::string FormatFinalTable(const RunSummary& s) {
   } else if (correct && o.profile) {
     out += fmt::format("{:<22} failed: {}\n", "profile", o.profile->error);
   }
-  if (!s.final_kernel.empty()) out += fmt::format("{:<22} {}/{}\n", "kernel file", s.run_folder, s.final_kernel);
+  if (std::string u = FormatUtilisation(o.device_utilisation); !u.empty()) {
+    out += fmt::format("{:<22} {}\n", "device utilisation", u);
+  }
+  if (o.is_search && !o.stop_reason.empty()) out += fmt::format("{:<22} {}\n", "stopped", o.stop_reason);
+  if (!s.final_kernel.empty()) {
+    out += fmt::format("{:<22} {}/{}{}\n", "kernel file", s.run_folder, s.final_kernel,
+                       o.unverified ? "  (UNVERIFIED)" : "");
+  }
+  if (s.llm.is_object() && s.llm.value("calls", 0) > 0) {
+    const Json& l = s.llm;
+    std::string cost = l["cost"].is_number() ? fmt::format(", cost {:.4f}", l["cost"].get<double>())
+                                             : std::string(", cost unknown (no price)");
+    out += fmt::format("{:<22} {} calls, {} tokens in, {} out{}\n", "LLM", l.value("calls", 0),
+                       l.value("input_tokens", 0), l.value("output_tokens", 0), cost);
+    if (l["budget_exhausted"].is_string()) {
+      out += fmt::format("{:<22} {}\n", "LLM budget", l["budget_exhausted"].get<std::string>());
+    }
+  }
   out += fmt::format("{:<22} {}\n", "run folder", s.run_folder);
   return out;
 }
@@ -168,7 +198,23 @@ std::string BuildReportMarkdown(const RunSummary& s) {
   md += "\n## Result\n\n```\n" + FormatFinalTable(s) + "```\n";
   if (!o.stop_reason.empty()) md += "\nStopped: " + o.stop_reason + "\n";
   if (o.design) md += "\n## Design\n\n" + o.design->sketch + "\n";
-  md += "\n## Attempts\n\n";
+  if (o.is_search) {
+    md += "\n## Leaderboard\n\n```\n" + FormatLeaderboard(o, kLeaderboardRows) + "```\n";
+    if (std::string u = FormatUtilisation(o.device_utilisation); !u.empty()) {
+      md += "\nDevice utilisation: " + u + "\n";
+    }
+    md += "\n## Candidates\n\n";
+    for (const auto& c : o.candidates) {
+      md += fmt::format("- {} (island {}, round {}, {}): **{}** — {} (`{}`)\n", c.id, c.island,
+                        c.round, c.parent.empty() ? "new" : "parent " + c.parent,
+                        c.passed() ? "passed" : "failed", c.Summary(), c.code_path());
+    }
+    return md;
+  }
+  if (std::string u = FormatUtilisation(o.device_utilisation); !u.empty()) {
+    md += "\nDevice utilisation: " + u + "\n";
+  }
+  md += o.unverified ? "\n## Kernel (UNVERIFIED)\n\n" : "\n## Attempts\n\n";
   for (const auto& a : o.attempts) {
     md += fmt::format("- attempt {}: **{}** — {} (`{}`){}\n", a.number, VerdictName(a.verdict.kind),
                       a.description, a.code_path,

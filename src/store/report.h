@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "agents/agents.h"
 #include "config/dsl_config.h"
@@ -24,6 +25,8 @@ struct RunSummary {
   std::string started_utc;
   double wall_seconds = 0;
   bool triton_interpreter = false;
+  Json llm;                        // Ledger::ToJson() of the LLM calls, null when none were made
+  std::vector<std::string> skills;  // skills the LLM agents put into prompts
 };
 
 Json BuildReportJson(const RunSummary& s);

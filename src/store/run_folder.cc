@@ -15,6 +15,15 @@ Result<RunFolder> RunFolder::Create(const std::filesystem::path& path) {
   return RunFolder(std::filesystem::absolute(path));
 }
 
+Result<RunFolder> RunFolder::Open(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path / "run.json", ec)) {
+    return UsageError("'" + path.string() + "' is not a run folder of this agent (no run.json); "
+                      "give --resume the folder an earlier run printed");
+  }
+  return RunFolder(std::filesystem::absolute(path));
+}
+
 Status RunFolder::WriteText(const std::string& relative, const std::string& content) const {
   return WriteFileAtomic(path_ / relative, content);
 }

@@ -4,6 +4,10 @@
 //   inspect.json       the harness's description of the task
 //   design.md          the KernelDesigner's sketch (design.json: its hints)
 //   attempts/NN/       kernel.py, verify.json, verify.log for every KernelGen attempt
+//   candidates/<id>/   searches: kernel.py, verify.json/.log, profile.json, meta.json (lineage:
+//                      parent, inspirations, island, round, seed; device; timings)
+//   search_log.jsonl   searches: every ask/tell call, for --resume
+//   run.json           the target, workflow and devices of the run (config_override.yaml: --config)
 //   kernel.py          the final kernel, a self-contained ModelNew file
 //   profile.json       the profiler's numbers
 //   report.json, report.md
@@ -22,6 +26,8 @@ class RunFolder {
   // Creates `path` (and its parents). An existing non-empty folder is refused, so a run never
   // mixes its files with another's.
   static Result<RunFolder> Create(const std::filesystem::path& path);
+  // An existing run folder (--resume); it must hold run.json.
+  static Result<RunFolder> Open(const std::filesystem::path& path);
 
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path Resolve(const std::string& relative) const { return path_ / relative; }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "verify/warm_harness.h"
 
 namespace akg {
 namespace {
@@ -70,8 +71,86 @@ std::string DescribeChildFailure(const ProcessResult& process) {
   return last.empty() ? what : what + ": " + last;
 }
 
+HarnessMode HarnessModeFromName(const std::string& name) {
+  return name == "warm" ? HarnessMode::kWarm : HarnessMode::kCold;
+}
+
+namespace {
+
+ServerLauncher* DefaultLauncherFor(ProcessRunner* runner) {
+  static PosixServerLauncher launcher;  // stateless
+  return dynamic_cast<PosixProcessRunner*>(runner) != nullptr ? &launcher : nullptr;
+}
+
+}  // namespace
+
 HarnessClient::HarnessClient(ProcessRunner* runner, HarnessOptions options)
-    : runner_(runner), options_(std::move(options)) {}
+    : HarnessClient(runner, DefaultLauncherFor(runner), std::move(options)) {}
+
+HarnessClient::HarnessClient(ProcessRunner* runner, ServerLauncher* launcher,
+                             HarnessOptions options)
+    : runner_(runner), launcher_(launcher), options_(std::move(options)) {}
+
+HarnessClient::~HarnessClient() = default;
+
+WarmHarness* HarnessClient::Warm() {
+  std::lock_guard<std::mutex> lock(warm_mu_);
+  if (options_.mode != HarnessMode::kWarm || launcher_ == nullptr || !cold_reason_.empty()) {
+    return nullptr;
+  }
+  if (!warm_) {
+    // The server gets what a harness child gets, in a folder of its own.
+    auto folder = options_.work_root / "harness-server";
+    std::error_code ec;
+    std::filesystem::create_directories(folder / "tmp", ec);
+    WarmHarnessOptions wo;
+    wo.server.argv = {options_.python, "-m", "akg_harness.server"};
+    wo.server.env = ChildEnvironment(folder);
+    wo.server.cwd = folder;
+    wo.start_timeout_s = options_.warm_start_timeout_s;
+    warm_ = std::make_unique<WarmHarness>(launcher_, std::move(wo));
+  }
+  return warm_.get();
+}
+
+void HarnessClient::FallBackToCold(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    if (!cold_reason_.empty()) return;
+    cold_reason_ = why;
+  }
+  if (options_.on_note) {
+    options_.on_note(why + "; every harness call now starts its own Python process "
+                     "(harness_mode: cold), which costs about 2 s more per call");
+  }
+}
+
+std::string HarnessClient::ModeDescription() {
+  std::lock_guard<std::mutex> lock(warm_mu_);
+  if (!cold_reason_.empty()) return "cold (" + cold_reason_ + ")";
+  return options_.mode == HarnessMode::kWarm && launcher_ != nullptr ? "warm" : "cold";
+}
+
+Json HarnessClient::WarmServerInfo() {
+  std::lock_guard<std::mutex> lock(warm_mu_);
+  return warm_ ? warm_->ServerInfo() : Json(nullptr);
+}
+
+ProcessResult HarnessClient::RunChild(const std::string& command, const ProcessSpec& spec,
+                                      const std::filesystem::path& request_path,
+                                      const std::filesystem::path& result_path) {
+  // `static` imports no torch, so a cold child costs little; the warm server does not know it.
+  WarmHarness* warm = command == "static" ? nullptr : Warm();
+  if (warm != nullptr) {
+    WarmRun run{command,      request_path,       result_path,  spec.cwd,
+                spec.env,     spec.timeout_s,     spec.kill_grace_s, spec.limits,
+                spec.max_output_bytes};
+    auto result = warm->Run(run);
+    if (result.ok()) return std::move(result).value();
+    FallBackToCold(result.status().message());
+  }
+  return runner_->Run(spec);
+}
 
 std::map<std::string, std::string> HarnessClient::ChildEnvironment(
     const std::filesystem::path& folder) const {
@@ -110,7 +189,7 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(const std::string& comman
   spec.limits = options_.limits;
 
   CallOutcome out;
-  out.process = runner_->Run(spec);
+  out.process = RunChild(command, spec, request_path, result_path);
   out.log = out.process.stdout_text;
   if (!out.process.stderr_text.empty()) out.log += (out.log.empty() ? "" : "\n") + out.process.stderr_text;
   if (!out.process.started) {
@@ -201,6 +280,32 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     if (!log.empty()) v.log = log + "\n--- process output ---\n" + v.log;
     v.details = r;
   }
+  return v;
+}
+
+Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
+  Json request = {{"candidate_path", req.candidate_path.string()},
+                  {"dsl", req.dsl},
+                  {"policy", req.policy},
+                  {"extra_glue", req.extra_glue}};
+  Verdict v;
+  auto out = Call("static", request, req.timeout_s);
+  if (!out.ok()) {
+    v.message = out.status().message();
+    return v;
+  }
+  v.log = out->log;
+  v.wall_seconds = out->process.wall_seconds;
+  if (!out->result) {
+    v.message = "the static check's process failed: " + DescribeChildFailure(out->process);
+    return v;
+  }
+  const Json& r = *out->result;
+  v.kind = VerdictFromName(StringOr(r, "verdict", "runtime_error"));
+  v.message = StringOr(r, "message", "");
+  v.reason = StringOr(r, "reason", "");
+  v.log = StringOr(r, "log", "");
+  v.details = r;
   return v;
 }
 

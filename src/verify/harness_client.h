@@ -3,10 +3,22 @@
 // ProcessRunner seam (scrubbed environment, timeout, limits, own temp folder) and turns what
 // comes back (result file, exit status, signal, timeout) into values: task descriptions,
 // verdicts and profiles. A misbehaving kernel never becomes an error of the agent.
+//
+// Two ways to run a command, chosen by HarnessOptions::mode (config `harness_mode`):
+//   warm (default): a forked child of one pre-warmed `python -m akg_harness.server` per client
+//     (verify/warm_harness.h): same isolation, same ProcessResult, no interpreter start or
+//     `import torch` per call. If that server cannot start, the client says so once (on_note)
+//     and runs every later call cold.
+//   cold: a fresh `python -m akg_harness <command>` child per call through the ProcessRunner.
+// Thread safety: Inspect/Verify/Profile/MeasurePeaks may be called from several threads at
+// once; in warm mode their children run concurrently in the one server.
 #pragma once
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,9 +26,20 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "env/process_runner.h"
+#include "env/server_process.h"
 #include "verify/verdict.h"
 
 namespace akg {
+
+class WarmHarness;
+
+enum class HarnessMode {
+  kWarm,  // forked children of one pre-warmed harness server
+  kCold,  // a fresh Python process per call
+};
+
+// "warm" -> kWarm, anything else ("cold") -> kCold; config validation rejects other names.
+HarnessMode HarnessModeFromName(const std::string& name);
 
 struct HarnessOptions {
   std::string python = "python3";     // interpreter with torch (and triton for Triton DSLs)
@@ -26,6 +49,11 @@ struct HarnessOptions {
   std::string visible_devices;        // CUDA_VISIBLE_DEVICES for the child ("" = leave unset)
   bool triton_interpret = false;      // run Triton kernels under its CPU interpreter
   ProcessLimits limits;               // applied to every harness child
+  HarnessMode mode = HarnessMode::kWarm;  // see the top of this file
+  double warm_start_timeout_s = 180;   // for the warm server's imports (torch, triton)
+  // Receives one-line notices (e.g. "the warm server did not start; running cold"); null =
+  // dropped.
+  std::function<void(const std::string&)> on_note;
 };
 
 struct VerifyRequest {
@@ -55,19 +83,41 @@ struct ProfileRequest {
   double timeout_s = 600;
 };
 
+// The static integrity rules alone (the harness's `static` command), for kernelgen_only.
+struct StaticRequest {
+  std::filesystem::path candidate_path;
+  std::string dsl;
+  std::string policy = "strict";
+  std::vector<std::string> extra_glue;
+  double timeout_s = 60;
+};
+
 class HarnessClient {
  public:
+  // Warm mode starts its server through a PosixServerLauncher when `runner` is the real
+  // PosixProcessRunner; with any other runner (a scripted fake) every call runs cold through
+  // it, so workflow tests stay deterministic.
   HarnessClient(ProcessRunner* runner, HarnessOptions options);
+  // `launcher` starts the warm server (null = always cold). Not owned.
+  HarnessClient(ProcessRunner* runner, ServerLauncher* launcher, HarnessOptions options);
+  ~HarnessClient();
 
   // Inspects a task; problems with the task itself (no Model, reference raises) are
   // kInput errors whose message names the file and the fix.
   Result<Json> Inspect(const std::filesystem::path& task_path, int seed, double timeout_s);
   Verdict Verify(const VerifyRequest& request);
   ProfileResult Profile(const ProfileRequest& request);
+  // passed, rejected (details["violations"] lists every rule broken) or compile_error; no
+  // candidate code runs, no device is used.
+  Verdict CheckStatic(const StaticRequest& request);
   // Measures this device's copy bandwidth and matmul rates (the harness's `peaks` command).
   Result<Json> MeasurePeaks(double timeout_s);
 
   const HarnessOptions& options() const { return options_; }
+  // "warm", "cold", or "cold (the warm harness server did not start: ...)".
+  std::string ModeDescription();
+  // The warm server's ready line (pid, versions, warm-up seconds), or null when none runs.
+  Json WarmServerInfo();
 
  private:
   struct CallOutcome {
@@ -77,10 +127,19 @@ class HarnessClient {
   };
   Result<CallOutcome> Call(const std::string& command, const Json& request, double timeout_s);
   std::map<std::string, std::string> ChildEnvironment(const std::filesystem::path& folder) const;
+  ProcessResult RunChild(const std::string& command, const ProcessSpec& spec,
+                         const std::filesystem::path& request_path,
+                         const std::filesystem::path& result_path);
+  WarmHarness* Warm();  // the warm harness, created on first use; null when running cold
+  void FallBackToCold(const std::string& why);
 
   ProcessRunner* runner_;
+  ServerLauncher* launcher_;
   HarnessOptions options_;
   std::atomic<int> call_counter_{0};
+  std::mutex warm_mu_;  // warm_, cold_reason_
+  std::unique_ptr<WarmHarness> warm_;
+  std::string cold_reason_;  // why warm mode gave up; empty while it has not
 };
 
 // One-line summary of a failed harness child (signal, exit code, last line of stderr).

@@ -2,106 +2,90 @@
 
 #include <fmt/format.h>
 
+#include "core/files.h"
+#include "workflow/core_step.h"
+
 namespace akg {
 namespace {
 
-Status RecordAttempt(const WorkflowContext& ctx, const Attempt& a, const std::string& code) {
-  std::string dir = fmt::format("attempts/{:02d}/", a.number);
-  AKG_RETURN_IF_ERROR(ctx.run->WriteText(dir + "kernel.py", code));
-  Json v = a.verdict.details.is_null() ? Json::object() : a.verdict.details;
-  v["verdict"] = VerdictName(a.verdict.kind);
-  v["message"] = a.verdict.message;
-  v["reason"] = a.verdict.reason;
-  v["description"] = a.description;
-  v.erase("log");
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson(dir + "verify.json", v));
-  return ctx.run->WriteText(dir + "verify.log", a.verdict.log);
+Attempt AttemptOf(const CandidateRecord& c, int number) {
+  Attempt a;
+  a.number = number;
+  a.description = c.description;
+  a.code_path = c.code_path();
+  a.verdict = c.verdict;
+  return a;
 }
 
-// Seeds for re-verifying a suspect kernel: far from the ones it passed on.
-constexpr int kReverifySeedOffset = 1000;
-
-Verdict VerifyCandidate(const WorkflowContext& ctx, const std::string& code_path,
-                        bool reverify = false) {
-  const auto& vs = ctx.config->verify_settings;
-  VerifyRequest req;
-  req.task_path = ctx.run->Resolve("task.py");
-  req.candidate_path = ctx.run->Resolve(code_path);
-  req.dsl = ctx.target.dsl;
-  req.seed = vs.seed + (reverify ? kReverifySeedOffset : 0);
-  req.trials = vs.trials * (reverify ? 2 : 1);
-  req.atol = vs.atol;
-  req.rtol = vs.rtol;
-  req.policy = vs.policy;
-  req.extra_glue = vs.extra_glue;
-  req.reference_cache = vs.reference_cache;
-  req.timeout_s = ctx.config->verify_timeout * (reverify ? 2 : 1);
-  return ctx.harness->Verify(req);
+std::string VerdictLine(const Verdict& v) {
+  return std::string(VerdictName(v.kind)) + (v.reason.empty() ? "" : " [" + v.reason + "]") +
+         (v.message.empty() ? "" : " (" + v.message + ")");
 }
 
-// A suspect profile is re-verified; a kernel that fails it is not accepted.
-Status ReverifySuspect(const WorkflowContext& ctx, WorkflowOutcome* out) {
-  if (!out->profile || !out->profile->ok || out->profile->suspect.empty()) return Status::Ok();
+// The passing attempt's profile (and re-verification) become the run's, at the folder's top.
+Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, WorkflowOutcome* out) {
+  if (!c.profile) return Status::Ok();
+  const auto& ps = ctx.config->profile_settings;
+  ctx.log(fmt::format("[profile] {} warmup + {} timed runs of the kernel and the eager reference",
+                      ps.warmup_times, ps.run_times));
+  out->profile = c.profile;
+  Json j = c.profile->details.is_object() ? c.profile->details : ProfileToJson(*c.profile);
+  if (!c.profile->ok) j["error"] = c.profile->error;
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("profile.json", j));
+  if (!c.profile->ok) ctx.log("[profile] failed: " + c.profile->error);
+  if (!c.reverification) return Status::Ok();
   std::string why;
-  for (const auto& s : out->profile->suspect) why += (why.empty() ? "" : "; ") + s;
-  ctx.log("[profile] suspect result (" + why + "): re-verifying with twice the trials on new seeds");
-  out->reverification = VerifyCandidate(ctx, out->passing()->code_path, /*reverify=*/true);
-  Json j = out->reverification->details.is_null() ? Json::object() : out->reverification->details;
-  j["verdict"] = VerdictName(out->reverification->kind);
-  j.erase("log");
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("reverify.json", j));
-  ctx.log(std::string("[profile] re-verification: ") + VerdictName(out->reverification->kind));
-  if (!out->reverification->passed()) {
+  for (const auto& s : c.profile->suspect) why += (why.empty() ? "" : "; ") + s;
+  ctx.log("[profile] suspect result (" + why + "): re-verified with twice the trials on new seeds");
+  out->reverification = c.reverification;
+  Json r = c.reverification->details.is_object() ? c.reverification->details : Json::object();
+  r["verdict"] = VerdictName(c.reverification->kind);
+  r.erase("log");
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("reverify.json", r));
+  ctx.log(std::string("[profile] re-verification: ") + VerdictName(c.reverification->kind));
+  if (!c.reverification->passed()) {
     out->stop_reason = "the kernel's suspect profile failed re-verification: " +
-                       out->reverification->message;
+                       c.reverification->message;
     out->passing_attempt = 0;
   }
   return Status::Ok();
 }
 
-Status ProfilePassing(const WorkflowContext& ctx, WorkflowOutcome* out) {
-  const Attempt& a = *out->passing();
-  const auto& ps = ctx.config->profile_settings;
-  ProfileRequest req;
-  req.task_path = ctx.run->Resolve("task.py");
-  req.candidate_path = ctx.run->Resolve(a.code_path);
-  req.dsl = ctx.target.dsl;
-  req.seed = ctx.config->verify_settings.seed;
-  req.warmup_times = ps.warmup_times;
-  req.run_times = ps.run_times;
-  req.baselines = ps.baselines;
-  req.peaks = ctx.peaks;
-  req.graph_below_us = ps.graph_below_us;
-  req.suspect_speedup = ps.suspect_speedup;
-  req.timeout_s = ctx.config->profile_timeout;
-  ctx.log(fmt::format("[profile] {} warmup + {} timed runs of the kernel and the eager reference",
-                      ps.warmup_times, ps.run_times));
-  out->profile = ctx.harness->Profile(req);
-  Json j = out->profile->details.is_null() ? Json::object() : out->profile->details;
-  if (!out->profile->ok) j["error"] = out->profile->error;
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("profile.json", j));
-  if (!out->profile->ok) ctx.log("[profile] failed: " + out->profile->error);
+Status RecordDesign(const WorkflowContext& ctx, WorkflowOutcome* out) {
+  ctx.log("[design] KernelDesigner is sketching the kernel");
+  AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target}));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteText("design.md", design.sketch));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("design.json", design.hints));
+  ctx.log("\n" + design.sketch);
+  out->design = std::move(design);
   return Status::Ok();
 }
 
 }  // namespace
 
 bool WorkflowImplemented(const std::string& name) {
-  return name == "default" || name == "coder_only";
+  return name == "default" || name == "coder_only" || name == "kernelgen_only" ||
+         name == "verifier_only" || name == "evolve" || name == "adaptive_search";
+}
+
+Result<WorkflowOutcome> RunWorkflow(const WorkflowContext& ctx, const std::string& workflow) {
+  if (workflow == "default" || workflow == "coder_only") {
+    return RunGenerateVerifyWorkflow(ctx, workflow);
+  }
+  if (workflow == "kernelgen_only") return RunKernelGenOnly(ctx);
+  if (workflow == "verifier_only") return RunVerifierOnly(ctx);
+  if (workflow == "evolve") return RunEvolve(ctx);
+  if (workflow == "adaptive_search") return RunAdaptiveSearch(ctx);
+  return UsageError("unknown workflow '" + workflow +
+                    "'; use default, coder_only, kernelgen_only, verifier_only, evolve or "
+                    "adaptive_search");
 }
 
 Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
                                                   const std::string& workflow) {
   WorkflowOutcome out;
   out.workflow = workflow;
-  if (workflow == "default") {
-    ctx.log("[design] KernelDesigner is sketching the kernel");
-    AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target}));
-    AKG_RETURN_IF_ERROR(ctx.run->WriteText("design.md", design.sketch));
-    AKG_RETURN_IF_ERROR(ctx.run->WriteJson("design.json", design.hints));
-    ctx.log("\n" + design.sketch);
-    out.design = std::move(design);
-  }
+  if (workflow == "default") AKG_RETURN_IF_ERROR(RecordDesign(ctx, &out));
   std::vector<Feedback> history;
   for (int step = 1; step <= ctx.config->max_steps; ++step) {
     if (ctx.cancelled()) {
@@ -109,47 +93,98 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
       out.stop_reason = "interrupted";
       return out;
     }
-    GenRequest gen{ctx.task, ctx.target, out.design ? &*out.design : nullptr, step, history};
-    auto candidate = ctx.kernel_gen->Generate(gen);
-    if (!candidate.ok()) {
-      if (step == 1) return candidate.status();  // nothing was produced: an error of the agent
-      out.stop_reason = "KernelGen failed: " + candidate.status().message();
+    StepInput in;
+    in.record.id = fmt::format("attempt-{:02d}", step);
+    in.record.dir = fmt::format("attempts/{:02d}", step);
+    in.gen = GenRequest{ctx.task, ctx.target, out.design ? &*out.design : nullptr, step, history};
+    in.write_meta = false;
+    CandidateRecord c = RunCoreStep(ctx, std::move(in));
+    if (!c.generation.ok()) {
+      if (step == 1) return c.generation;  // nothing was produced: an error of the agent
+      out.stop_reason = "KernelGen failed: " + c.generation.message();
       return out;
     }
-    Attempt a;
-    a.number = step;
-    a.description = candidate->description;
-    a.code_path = fmt::format("attempts/{:02d}/kernel.py", step);
-    AKG_RETURN_IF_ERROR(ctx.run->WriteText(a.code_path, candidate->code));
-    ctx.log(fmt::format("[attempt {}/{}] {}", step, ctx.config->max_steps, a.description));
-    a.verdict = VerifyCandidate(ctx, a.code_path);
-    if (a.verdict.kind == VerdictKind::kTimeout && ctx.cancelled()) out.interrupted = true;
-    ctx.log(fmt::format("[attempt {}/{}] verdict: {}{}{}", step, ctx.config->max_steps,
-                        VerdictName(a.verdict.kind),
-                        a.verdict.reason.empty() ? "" : " [" + a.verdict.reason + "]",
-                        a.verdict.message.empty() ? "" : " (" + a.verdict.message + ")"));
-    AKG_RETURN_IF_ERROR(RecordAttempt(ctx, a, candidate->code));
-    out.attempts.push_back(a);
-    if (a.verdict.passed()) {
+    ctx.log(fmt::format("[attempt {}/{}] {}", step, ctx.config->max_steps, c.description));
+    if (c.interrupted) {
+      out.interrupted = true;
+      out.stop_reason = "interrupted";
+      return out;
+    }
+    ctx.log(fmt::format("[attempt {}/{}] verdict: {}", step, ctx.config->max_steps,
+                        VerdictLine(c.verdict)));
+    out.attempts.push_back(AttemptOf(c, step));
+    if (c.verdict.passed()) {
       out.passing_attempt = step;
-      break;
+      AKG_RETURN_IF_ERROR(AdoptProfile(ctx, c, &out));
+      return out;
     }
-    history.push_back({VerdictName(a.verdict.kind), a.verdict.message, a.verdict.log,
-                       a.verdict.reason});
+    history.push_back({VerdictName(c.verdict.kind), c.verdict.message, c.verdict.log,
+                       c.verdict.reason});
   }
-  if (!out.passing()) {
-    if (out.stop_reason.empty()) {
-      out.stop_reason = fmt::format("no attempt passed verification in {} steps (max_steps)",
-                                    ctx.config->max_steps);
-    }
-    return out;
+  out.stop_reason = fmt::format("no attempt passed verification in {} steps (max_steps)",
+                                ctx.config->max_steps);
+  return out;
+}
+
+Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
+  WorkflowOutcome out;
+  out.workflow = "kernelgen_only";
+  out.unverified = true;
+  GenRequest gen{ctx.task, ctx.target, nullptr, 1, {}};
+  AKG_ASSIGN_OR_RETURN(Candidate c, ctx.kernel_gen->Generate(gen));
+  Attempt a;
+  a.number = 1;
+  a.description = c.description;
+  a.code_path = "attempts/01/kernel.py";
+  AKG_RETURN_IF_ERROR(ctx.run->WriteText(a.code_path, c.code));
+  ctx.log("[kernelgen] " + a.description);
+  ctx.log("[static] checking the kernel against the static integrity rules (nothing is run)");
+  a.verdict = StaticCheck(ctx, a.code_path);
+  Json v = a.verdict.details.is_object() ? a.verdict.details : Json::object();
+  v["verdict"] = VerdictName(a.verdict.kind);
+  v["message"] = a.verdict.message;
+  v["unverified"] = true;
+  v.erase("log");
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("attempts/01/static.json", v));
+  ctx.log("[static] " + VerdictLine(a.verdict));
+  ctx.log("[kernelgen] UNVERIFIED: kernelgen_only never runs the kernel against the reference");
+  if (!a.verdict.passed()) out.stop_reason = "the kernel breaks the static rules: " + a.verdict.message;
+  out.attempts.push_back(a);
+  return out;
+}
+
+Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx) {
+  WorkflowOutcome out;
+  out.workflow = "verifier_only";
+  if (ctx.kernel_file.empty()) {
+    return UsageError("verifier_only needs the kernel to check: pass --kernel FILE");
   }
-  if (ctx.cancelled()) {
+  auto code = ReadFile(ctx.kernel_file);
+  if (!code.ok()) {
+    return InputError("kernel file '" + ctx.kernel_file.string() +
+                      "' cannot be read; check the --kernel path");
+  }
+  StepInput in;
+  in.record.id = "attempt-01";
+  in.record.dir = "attempts/01";
+  in.record.description = "the kernel from " + ctx.kernel_file.string();
+  in.code = *code;
+  in.write_meta = false;
+  ctx.log("[verify] " + in.record.description);
+  CandidateRecord c = RunCoreStep(ctx, std::move(in));
+  if (c.interrupted) {
     out.interrupted = true;
+    out.stop_reason = "interrupted";
     return out;
   }
-  AKG_RETURN_IF_ERROR(ProfilePassing(ctx, &out));
-  AKG_RETURN_IF_ERROR(ReverifySuspect(ctx, &out));
+  ctx.log("[verify] verdict: " + VerdictLine(c.verdict));
+  out.attempts.push_back(AttemptOf(c, 1));
+  if (c.verdict.passed()) {
+    out.passing_attempt = 1;
+    AKG_RETURN_IF_ERROR(AdoptProfile(ctx, c, &out));
+  } else {
+    out.stop_reason = "the kernel did not pass verification";
+  }
   return out;
 }
 

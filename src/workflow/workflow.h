@@ -1,9 +1,21 @@
-// Workflows drive the agents and the harness. This version has the two that share the
-// generate -> verify loop: `default` (KernelDesigner, then KernelGen <-> Verifier with each
-// failure fed back, up to max_steps, then the Profiler) and `coder_only` (the same without the
-// design phase). Everything a step produces is written to the run folder as it happens.
+// Workflows drive the agents and the harness. All six share one core step (core_step.h):
+// generate (KernelGen, no device held) -> verify -> profile (one device of the pool held for
+// both) -> re-verify a suspect profile, recorded in the run folder as it happens.
+//
+//   default          KernelDesigner, then KernelGen <-> Verifier with each failure fed back,
+//                    up to max_steps, then the Profiler (attempts/NN/, profile.json)
+//   coder_only       the same without the design phase
+//   kernelgen_only   one kernel, static integrity rules only; reported as UNVERIFIED
+//   verifier_only    verify and profile an existing kernel file (--kernel)
+//   evolve           island model over the search logic in src/search (search_workflows.cc)
+//   adaptive_search  asynchronous pipeline with a UCB bandit over parents
+//
+// The searches keep every candidate under candidates/<id>/ with its lineage and log their
+// ask/tell calls (search_log.jsonl), so --resume continues an interrupted run exactly.
+// Device pool: device_pool.h; worker threads: executor.h; status line: progress.h.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -11,23 +23,37 @@
 
 #include "agents/agents.h"
 #include "config/dsl_config.h"
+#include "env/clock.h"
 #include "store/run_folder.h"
 #include "verify/harness_client.h"
 #include "verify/verdict.h"
+#include "workflow/candidate.h"
 
 namespace akg {
+
+class DevicePool;
 
 struct WorkflowContext {
   const TaskInfo* task = nullptr;
   Target target;
   const DslConfig* config = nullptr;
-  KernelDesigner* designer = nullptr;  // unused by coder_only
+  KernelDesigner* designer = nullptr;  // unused by coder_only, kernelgen_only, verifier_only
+  // Called from up to search.concurrency worker threads at once in the searches.
   KernelGen* kernel_gen = nullptr;
-  HarnessClient* harness = nullptr;
+  HarnessClient* harness = nullptr;    // static checks; verify/profile when `pool` is null
+  DevicePool* pool = nullptr;          // verify/profile hold one of its devices; null = `harness`
   const RunFolder* run = nullptr;
+  Clock* clock = nullptr;              // timings and wall budgets; null = the system clock
   Json peaks;  // peak rates of the target (ArchPeaks::ToJson), null when unknown
+  std::filesystem::path kernel_file;   // verifier_only: the kernel to check
+  bool resume = false;                 // searches: continue the run logged in `run`
   std::function<void(const std::string&)> log = [](const std::string&) {};  // progress lines
+  // One-line live status of a search (a terminal shows it in place); may be ignored.
+  std::function<void(const std::string&)> status = [](const std::string&) {};
   std::function<bool()> cancelled = [] { return false; };
+  // Budgets the agent cannot see (LLM tokens, cost): true = start no further candidate, with
+  // the reason in *why. Checked before every candidate of a search.
+  std::function<bool(std::string* why)> budget_exhausted = [](std::string*) { return false; };
 };
 
 struct Attempt {
@@ -40,14 +66,23 @@ struct Attempt {
 struct WorkflowOutcome {
   std::string workflow;
   std::optional<Design> design;
-  std::vector<Attempt> attempts;
+  std::vector<Attempt> attempts;  // searches: one per candidate, in id order
   int passing_attempt = 0;  // 1-based index into attempts; 0 = no kernel passed
   std::optional<ProfileResult> profile;
   // A profile too good to trust (faster than the speed of light, or a speedup above
   // suspect_speedup) is re-verified with twice the trials on other seeds; this is that verdict.
   std::optional<Verdict> reverification;
   bool interrupted = false;
-  std::string stop_reason;  // why the loop ended without a passing kernel, if it did
+  std::string stop_reason;  // why the run ended (searches), or why no kernel passed
+
+  // kernelgen_only: the kernel was never run against the reference; the static check's
+  // verdict is attempts[0].verdict.
+  bool unverified = false;
+  // Searches (and verifier_only): every candidate with its lineage, in id order.
+  std::vector<CandidateRecord> candidates;
+  bool is_search = false;
+  Json search;              // settings, migrations, counts (searches), or null
+  Json device_utilisation;  // per device: busy seconds, leases, utilisation; or null
 
   const Attempt* passing() const {
     return passing_attempt > 0 ? &attempts[passing_attempt - 1] : nullptr;
@@ -57,9 +92,16 @@ struct WorkflowOutcome {
 // The names accepted by --workflow and default_workflow, with whether this build has them.
 bool WorkflowImplemented(const std::string& name);
 
-// Runs `default` or `coder_only`. Errors are failures of the agent or its agents (e.g. the
-// builtin model cannot handle the task); a kernel that fails is an Attempt, not an error.
+// Runs any workflow by name. Errors are failures of the agent or its agents (e.g. the builtin
+// model cannot handle the task); a kernel that fails is an Attempt, not an error.
+Result<WorkflowOutcome> RunWorkflow(const WorkflowContext& ctx, const std::string& workflow);
+
+// `default` or `coder_only`.
 Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
                                                   const std::string& workflow);
+Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx);
+Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx);
+Result<WorkflowOutcome> RunEvolve(const WorkflowContext& ctx);
+Result<WorkflowOutcome> RunAdaptiveSearch(const WorkflowContext& ctx);
 
 }  // namespace akg

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "build" / "akg_cli"
+# AKG_CLI points the tests at another build (e.g. a developer's own build folder).
+CLI = Path(os.environ.get("AKG_CLI") or ROOT / "build" / "akg_cli")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = ROOT / "examples" / "tasks"
 CPU_TARGET = ["--framework", "torch", "--backend", "cpu", "--arch", "x86_64", "--dsl", "cpp"]

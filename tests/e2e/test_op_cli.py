@@ -110,7 +110,7 @@ BAD_INPUTS = [
     ([*CPU_TARGET, "--task", str(FIXTURES / "no_get_inputs.py")], "get_inputs"),
     ([*CPU_TARGET, "--task", str(FIXTURES / "reference_raises.py")], "broken on purpose"),
     ([*CPU_TARGET, "--task", str(FIXTURES / "matmul.py")], "aten.matmul"),
-    ([*CPU_TARGET, "--task", "T", "--workflow", "evolve"], "not available"),
+    ([*CPU_TARGET, "--task", "T", "--workflow", "verifier_only"], "--kernel"),
     ([*CPU_TARGET, "--intent", "Generate a fast fourier transform"], "could not map"),
     ([*CPU_TARGET], "--task"),
 ]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# On the GPU machine: default, evolve and adaptive_search with the builtin model (triton_cuda,
+# h100) on GPU-sized tasks; the best kernel of each search against the first (and only) kernel
+# of default, with the candidates spent and the wall time. Modest budgets: the whole script is
+# meant to finish within about 8 minutes on one H100. Carry .gpu (see pack.sh).
+#
+#   TASKS="gelu_scale_add_large swish_large ..."   tasks from bench/gpu_tasks (default: 5)
+#   SEARCH_WALL_S=30                               wall budget of each search
+# Results in $OUT: summary.json, summary.md, env.txt, runs.tar.gz (every run folder).
+set -uo pipefail
+export AKG_HOME="$PWD" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
+out="${OUT:-/tmp/out}"; mkdir -p "$out/runs"
+{
+  date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  "$AKG_PYTHON" -c 'import sys, torch, triton; print("python", sys.version.split()[0], "torch", torch.__version__, "triton", triton.__version__, "cuda", torch.version.cuda)'
+} > "$out/env.txt" 2>&1
+cat "$out/env.txt"
+tasks="${TASKS:-gelu_scale_add_large swish_large softsign_large mish_large sub_exp_tanh_gelu_large}"
+wall="${SEARCH_WALL_S:-30}"
+# Eager baseline only (torch.compile's compile would dominate every candidate's profile);
+# fewer timed runs and trials than the shipped config, the same for all three workflows.
+cat > "$out/bench.yaml" <<YAML
+profile_settings: {run_times: 30, warmup_times: 5, baselines: [eager]}
+verify_settings: {trials: 3}
+search: {rounds: 4, islands: 2, population: 2, elite: 1, migration_interval: 2, inspirations: 2,
+         max_candidates: 16, max_wall_s: $wall, patience: 6, concurrency: 2, ucb_c: 1.0, seed: 0}
+YAML
+for t in $tasks; do
+  for wf in default evolve adaptive_search; do
+    echo "=== $t $wf"
+    start=$SECONDS
+    .gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices 0 \
+      --task "bench/gpu_tasks/$t.py" --workflow "$wf" --config "$out/bench.yaml" \
+      --out "$out/runs/$t-$wf" > "$out/runs/$t-$wf.log" 2>&1
+    rc=$?; echo "exit $rc after $((SECONDS - start)) s"; tail -n 16 "$out/runs/$t-$wf.log"
+  done
+done
+"$AKG_PYTHON" - "$out" <<'PY'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1]); rows = []
+for rep_path in sorted((out / "runs").glob("*/report.json")):
+    r = json.loads(rep_path.read_text()); p = r.get("profile") or {}
+    task, wf = rep_path.parent.name.rsplit("-", 1) if "-adaptive_search" not in rep_path.parent.name \
+        else (rep_path.parent.name[: -len("-adaptive_search")], "adaptive_search")
+    best = (r.get("leaderboard") or [{}])[0]
+    util = r.get("device_utilisation") or {}
+    rows.append({"task": task, "workflow": wf, "verified": r["verified"],
+                 "candidates": len(r.get("candidates") or r["attempts"]),
+                 "wall_s": round(r["wall_seconds"], 1),
+                 "kernel_ms": (p.get("kernel") or {}).get("median_ms"),
+                 "eager_ms": (p.get("reference_eager") or {}).get("median_ms"),
+                 "speedup_vs_eager": p.get("speedup_vs_eager"),
+                 "fraction_of_sol": (p.get("sol") or {}).get("fraction_of_sol_candidate"),
+                 "best_candidate": best.get("id"), "best_description": best.get("description"),
+                 "stop_reason": r.get("stop_reason"),
+                 "device_utilisation": util.get("mean_utilisation")})
+(out / "summary.json").write_text(json.dumps(rows, indent=2))
+lines = ["| task | workflow | verified | candidates | wall s | kernel ms | eager ms | vs eager | vs default | SOL | util |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
+base = {r["task"]: r["speedup_vs_eager"] for r in rows if r["workflow"] == "default"}
+for r in rows:
+    f = lambda v, fmt="{:.4f}": "-" if v is None else fmt.format(v)
+    rel = None
+    if r["speedup_vs_eager"] and base.get(r["task"]):
+        rel = r["speedup_vs_eager"] / base[r["task"]]
+    lines.append(f"| {r['task']} | {r['workflow']} | {r['verified']} | {r['candidates']} | {r['wall_s']} | "
+                 f"{f(r['kernel_ms'])} | {f(r['eager_ms'])} | {f(r['speedup_vs_eager'], '{:.2f}x')} | "
+                 f"{f(rel, '{:.3f}x')} | {f(r['fraction_of_sol'], '{:.2f}')} | {f(r['device_utilisation'], '{:.0%}')} |")
+(out / "summary.md").write_text("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+tar -C "$out" -czf "$out/runs.tar.gz" runs && rm -rf "$out/runs"

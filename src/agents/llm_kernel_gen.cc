@@ -1,0 +1,142 @@
+#include "agents/llm_kernel_gen.h"
+
+#include <fmt/format.h>
+
+#include "agents/code_extract.h"
+#include "prompt/template.h"
+
+namespace akg {
+namespace {
+
+// Older failures matter less than the latest one: they keep a short log.
+constexpr size_t kOlderLogChars = 800;
+
+Json HistoryContext(const std::vector<Feedback>& history, size_t log_chars) {
+  Json out = Json::array();
+  for (size_t i = 0; i < history.size(); ++i) {
+    const Feedback& f = history[i];
+    bool last = i + 1 == history.size();
+    out.push_back({{"attempt", i + 1},
+                   {"verdict", f.verdict},
+                   {"reason", f.reason},
+                   {"message", f.message},
+                   {"log", LogExcerpt(f.log, last ? log_chars : kOlderLogChars)},
+                   {"latest", last}});
+  }
+  return out;
+}
+
+Json KernelContext(const ScoredKernel& k, bool with_code) {
+  Json j = {{"id", k.id},
+            {"description", k.description.empty() ? "(no description)" : k.description},
+            {"verdict", k.verdict},
+            {"feedback", k.feedback},
+            {"speedup", FormatSpeedup(k.speedup_vs_eager)},
+            {"code", with_code ? k.code : ""}};
+  return j;
+}
+
+Json DesignContext(const Design* design) {
+  if (design == nullptr) return nullptr;
+  return {{"sketch", design->sketch},
+          {"hints", design->hints.is_null() ? "" : design->hints.dump(2)}};
+}
+
+std::string AttemptKey(const GenRequest& r, int attempt) {
+  return fmt::format("{}|{}|{}", r.task->task_path.string(), r.seed, attempt);
+}
+
+}  // namespace
+
+std::string GenStage(const GenRequest& request) {
+  if (!request.history.empty()) return "debug";
+  if (request.parent != nullptr) return "optimise";
+  return "generate";
+}
+
+LlmKernelGen::LlmKernelGen(LlmClient* llm, LlmAgentOptions options)
+    : llm_(llm), options_(std::move(options)) {}
+
+std::string LlmKernelGen::PreviousCode(const GenRequest& request) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = code_by_attempt_.find(AttemptKey(request, request.attempt - 1));
+  return it == code_by_attempt_.end() ? "" : it->second;
+}
+
+void LlmKernelGen::RememberCode(const GenRequest& request, const std::string& code) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  code_by_attempt_[AttemptKey(request, request.attempt)] = code;
+}
+
+Result<Json> LlmKernelGen::BuildContext(const GenRequest& request, const std::string& stage) {
+  const TaskInfo& task = *request.task;
+  AKG_ASSIGN_OR_RETURN(Json ctx, AgentContext(task, request.target, options_));
+  ctx["stage"] = stage;
+  ctx["stage_is"] = {{"generate", stage == "generate"},
+                     {"debug", stage == "debug"},
+                     {"optimise", stage == "optimise"}};
+  ctx["attempt"] = request.attempt;
+  ctx["design"] = DesignContext(request.design);
+  ctx["skills"] = ledger_.Select(options_, stage, task.inspection);
+  ctx["history"] = HistoryContext(request.history, options_.log_excerpt_chars);
+  ctx["previous_code"] = request.history.empty() ? "" : PreviousCode(request);
+  ctx["parent"] = request.parent ? KernelContext(*request.parent, true) : Json(nullptr);
+  Json inspirations = Json::array();
+  const ScoredKernel* best = nullptr;
+  for (const ScoredKernel& k : request.inspirations) {
+    inspirations.push_back(KernelContext(k, false));
+    if (k.verdict == "passed" && (best == nullptr || k.speedup_vs_eager > best->speedup_vs_eager)) {
+      best = &k;
+    }
+  }
+  ctx["has_inspirations"] = !inspirations.empty();
+  ctx["inspirations"] = inspirations;
+  ctx["best_inspiration"] = best ? KernelContext(*best, true) : Json(nullptr);
+  return ctx;
+}
+
+Result<Candidate> LlmKernelGen::Generate(const GenRequest& request) {
+  if (request.task == nullptr) return InternalError("KernelGen: the request has no task");
+  std::string stage = GenStage(request);
+  AKG_ASSIGN_OR_RETURN(Json ctx, BuildContext(request, stage));
+  AKG_ASSIGN_OR_RETURN(std::string system,
+                       RenderTemplateFile(options_.prompts_dir, "kernel_gen_system.md", ctx));
+  AKG_ASSIGN_OR_RETURN(std::string user,
+                       RenderTemplateFile(options_.prompts_dir, "kernel_gen_user.md", ctx));
+  LlmRequest req;
+  req.agent = "kernel_gen";
+  req.messages = {{"system", system}, {"user", user}};
+  req.temperature = options_.temperature;
+  std::string problem;
+  for (int round = 1; round <= 2; ++round) {
+    auto reply = llm_->Complete(req);
+    if (!reply.ok()) {
+      return Status::Error(reply.status().kind(), "KernelGen: " + reply.status().message());
+    }
+    auto code = ExtractCode(reply->text, "ModelNew");
+    if (code.ok() && code->unclosed && reply->finish_reason == "length") {
+      problem = "the reply was cut off by the output token limit before the code block was "
+                "closed; answer with the complete file and keep the prose short";
+    } else if (!code.ok()) {
+      problem = code.status().message();
+      if (reply->finish_reason == "length") problem += " (the reply was cut off by the token limit)";
+    } else {
+      RememberCode(request, code->code);
+      std::string description = FirstSentence(code->prose);
+      if (description.empty()) description = fmt::format("LLM kernel, attempt {}", request.attempt);
+      return Candidate{code->code, description, nullptr};
+    }
+    if (round == 2) break;
+    AKG_ASSIGN_OR_RETURN(std::string retry,
+                         RenderTemplateFile(options_.prompts_dir, "kernel_gen_retry.md",
+                                            Json{{"problem", problem}}));
+    req.messages.push_back({"assistant", reply->text});
+    req.messages.push_back({"user", retry});
+  }
+  return InternalError("KernelGen: the model " + llm_->Describe() +
+                       " gave no usable code in two replies (" + problem +
+                       "); rerun, or choose a stronger model for kernel_gen in "
+                       ".akg/settings.yaml");
+}
+
+}  // namespace akg

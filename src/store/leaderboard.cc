@@ -1,0 +1,103 @@
+#include "store/leaderboard.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace akg {
+namespace {
+
+std::optional<double> SolFraction(const ProfileResult& p) {
+  if (p.sol.is_object() && p.sol.contains("fraction_of_sol_candidate") &&
+      p.sol["fraction_of_sol_candidate"].is_number()) {
+    return p.sol["fraction_of_sol_candidate"].get<double>();
+  }
+  return std::nullopt;
+}
+
+std::string Lineage(const CandidateRecord& c) {
+  std::string s = c.parent.empty() ? "new" : "<- " + c.parent;
+  if (!c.inspirations.empty()) {
+    s += " (+";
+    for (size_t i = 0; i < c.inspirations.size(); ++i) s += (i ? "," : "") + c.inspirations[i];
+    s += ")";
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<const CandidateRecord*> Leaderboard(const WorkflowOutcome& o, size_t limit) {
+  std::vector<const CandidateRecord*> out;
+  for (const auto& c : o.candidates) {
+    if (c.passed() && c.profile && c.profile->ok) out.push_back(&c);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const CandidateRecord* a, const CandidateRecord* b) {
+    return a->fitness() > b->fitness();
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+Json LeaderboardJson(const WorkflowOutcome& o, size_t limit) {
+  Json rows = Json::array();
+  int rank = 0;
+  for (const CandidateRecord* c : Leaderboard(o, limit)) {
+    const ProfileResult& p = *c->profile;
+    auto sol = SolFraction(p);
+    rows.push_back({{"rank", ++rank},
+                    {"id", c->id},
+                    {"kernel", c->code_path()},
+                    {"verdict", VerdictName(c->verdict.kind)},
+                    {"kernel_ms", p.candidate.median_ms},
+                    {"eager_ms", p.reference.median_ms},
+                    {"torch_compile_ms", p.torch_compile ? Json(p.torch_compile->median_ms) : Json(nullptr)},
+                    {"speedup_vs_eager", p.speedup_vs_eager},
+                    {"speedup_vs_torch_compile",
+                     p.speedup_vs_torch_compile ? Json(*p.speedup_vs_torch_compile) : Json(nullptr)},
+                    {"fraction_of_sol", sol ? Json(*sol) : Json(nullptr)},
+                    {"performance_valid", p.performance_valid},
+                    {"parent", c->parent.empty() ? Json(nullptr) : Json(c->parent)},
+                    {"inspirations", c->inspirations},
+                    {"island", c->island},
+                    {"round", c->round},
+                    {"description", c->description}});
+  }
+  return rows;
+}
+
+Json CandidatesJson(const WorkflowOutcome& o) {
+  Json rows = Json::array();
+  for (const auto& c : o.candidates) rows.push_back(CandidateToJson(c));
+  return rows;
+}
+
+std::string FormatLeaderboard(const WorkflowOutcome& o, size_t limit) {
+  auto rows = Leaderboard(o, limit);
+  if (rows.empty()) return "leaderboard: no candidate passed verification\n";
+  std::string out = fmt::format("{:<4} {:<7} {:<8} {:>11} {:>9} {:>11} {:>6}  {}\n", "rank", "id",
+                                "verdict", "kernel", "vs eager", "vs compile", "SOL", "lineage");
+  int rank = 0;
+  for (const CandidateRecord* c : rows) {
+    const ProfileResult& p = *c->profile;
+    auto sol = SolFraction(p);
+    out += fmt::format("{:<4} {:<7} {:<8} {:>8.4f} ms {:>8.2f}x {:>11} {:>6}  {}\n", ++rank, c->id,
+                       VerdictName(c->verdict.kind), p.candidate.median_ms, p.speedup_vs_eager,
+                       p.speedup_vs_torch_compile ? fmt::format("{:.2f}x", *p.speedup_vs_torch_compile) : "-",
+                       sol ? fmt::format("{:.2f}", *sol) : "-", Lineage(*c));
+  }
+  return out;
+}
+
+std::string FormatUtilisation(const Json& u) {
+  if (!u.is_object() || !u.contains("devices")) return "";
+  std::string out;
+  for (const auto& d : u["devices"]) {
+    out += fmt::format("{}{} {:.0f}% ({} leases)", out.empty() ? "" : ", ",
+                       d.value("device", std::string("?")), 100 * NumberOr(d, "utilisation", 0),
+                       static_cast<int>(NumberOr(d, "leases", 0)));
+  }
+  return out;
+}
+
+}  // namespace akg

@@ -1,0 +1,167 @@
+#include "workflow/core_step.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "workflow/device_pool.h"
+
+namespace akg {
+namespace {
+
+// Seeds for re-verifying a suspect kernel: far from the ones it passed on.
+constexpr int kReverifySeedOffset = 1000;
+
+Clock* ClockOf(const WorkflowContext& ctx) {
+  static SystemClock system_clock;
+  return ctx.clock ? ctx.clock : &system_clock;
+}
+
+Json VerdictFileJson(const Verdict& v, const std::string& description) {
+  Json j = v.details.is_object() ? v.details : Json::object();
+  j["verdict"] = VerdictName(v.kind);
+  j["message"] = v.message;
+  j["reason"] = v.reason;
+  if (!description.empty()) j["description"] = description;
+  j.erase("log");
+  return j;
+}
+
+// Verify, profile a pass, re-verify a suspect profile: all on one held device.
+void Measure(const WorkflowContext& ctx, HarnessClient* harness, bool profile,
+             CandidateRecord* c) {
+  Clock* clock = ClockOf(ctx);
+  double t0 = clock->NowSeconds();
+  c->verdict = harness->Verify(MakeVerifyRequest(ctx, c->code_path(), false));
+  c->verify_s = clock->NowSeconds() - t0;
+  if (!c->verdict.passed() || !profile || ctx.cancelled()) return;
+  t0 = clock->NowSeconds();
+  c->profile = harness->Profile(MakeProfileRequest(ctx, c->code_path()));
+  c->profile_s = clock->NowSeconds() - t0;
+  if (c->profile->ok && !c->profile->suspect.empty() && !ctx.cancelled()) {
+    c->reverification = harness->Verify(MakeVerifyRequest(ctx, c->code_path(), true));
+  }
+}
+
+Status WriteRecordFiles(const WorkflowContext& ctx, const CandidateRecord& c, bool meta) {
+  const RunFolder& run = *ctx.run;
+  if (c.generation.ok()) {
+    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/verify.json", VerdictFileJson(c.verdict, c.description)));
+    AKG_RETURN_IF_ERROR(run.WriteText(c.dir + "/verify.log", c.verdict.log));
+  }
+  if (c.profile) {
+    Json j = c.profile->details.is_object() ? c.profile->details : ProfileToJson(*c.profile);
+    if (!c.profile->ok) j["error"] = c.profile->error;
+    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/profile.json", j));
+  }
+  if (c.reverification) {
+    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/reverify.json", VerdictFileJson(*c.reverification, "")));
+  }
+  if (meta) AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/meta.json", CandidateToJson(c)));
+  return Status::Ok();
+}
+
+void GenerateInto(const WorkflowContext& ctx, StepInput* in, CandidateRecord* c) {
+  Clock* clock = ClockOf(ctx);
+  double t0 = clock->NowSeconds();
+  Result<Candidate> gen = Status::Ok();
+  try {
+    gen = ctx.kernel_gen->Generate(in->gen);
+  } catch (const std::exception& e) {  // an agent that throws is one failed candidate
+    gen = InternalError(std::string("KernelGen threw: ") + e.what());
+  }
+  c->generate_s = clock->NowSeconds() - t0;
+  if (!gen.ok()) {
+    c->generation = gen.status();
+    c->verdict.kind = VerdictKind::kRuntimeError;
+    c->verdict.reason = "generation_failed";
+    c->verdict.message = "KernelGen failed: " + gen.status().message();
+    return;
+  }
+  c->description = gen->description;
+  c->hints = gen->hints;
+  in->code = std::move(gen->code);
+}
+
+}  // namespace
+
+VerifyRequest MakeVerifyRequest(const WorkflowContext& ctx, const std::string& code_path,
+                                bool reverify) {
+  const auto& vs = ctx.config->verify_settings;
+  VerifyRequest req;
+  req.task_path = ctx.run->Resolve("task.py");
+  req.candidate_path = ctx.run->Resolve(code_path);
+  req.dsl = ctx.target.dsl;
+  req.seed = vs.seed + (reverify ? kReverifySeedOffset : 0);
+  req.trials = vs.trials * (reverify ? 2 : 1);
+  req.atol = vs.atol;
+  req.rtol = vs.rtol;
+  req.policy = vs.policy;
+  req.extra_glue = vs.extra_glue;
+  req.reference_cache = vs.reference_cache;
+  req.timeout_s = ctx.config->verify_timeout * (reverify ? 2 : 1);
+  return req;
+}
+
+ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string& code_path) {
+  const auto& ps = ctx.config->profile_settings;
+  ProfileRequest req;
+  req.task_path = ctx.run->Resolve("task.py");
+  req.candidate_path = ctx.run->Resolve(code_path);
+  req.dsl = ctx.target.dsl;
+  req.seed = ctx.config->verify_settings.seed;
+  req.warmup_times = ps.warmup_times;
+  req.run_times = ps.run_times;
+  req.baselines = ps.baselines;
+  req.peaks = ctx.peaks;
+  req.graph_below_us = ps.graph_below_us;
+  req.suspect_speedup = ps.suspect_speedup;
+  req.timeout_s = ctx.config->profile_timeout;
+  return req;
+}
+
+Verdict StaticCheck(const WorkflowContext& ctx, const std::string& code_path) {
+  StaticRequest req;
+  req.candidate_path = ctx.run->Resolve(code_path);
+  req.dsl = ctx.target.dsl;
+  req.policy = ctx.config->verify_settings.policy;
+  req.extra_glue = ctx.config->verify_settings.extra_glue;
+  return ctx.harness->CheckStatic(req);
+}
+
+CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in) {
+  CandidateRecord c = std::move(in.record);
+  if (!in.code) GenerateInto(ctx, &in, &c);
+  if (in.code) {
+    if (auto s = ctx.run->WriteText(c.code_path(), *in.code); !s.ok()) {
+      c.verdict.kind = VerdictKind::kRuntimeError;
+      c.verdict.message = "cannot write the kernel: " + s.message();
+      return c;
+    }
+    if (ctx.cancelled()) {
+      c.interrupted = true;
+      return c;
+    }
+    if (ctx.pool != nullptr) {
+      DevicePool::Lease lease = ctx.pool->Acquire();
+      c.device = lease.label();
+      c.wait_device_s = lease.waited_s();
+      Measure(ctx, lease.harness(), in.profile, &c);
+    } else {
+      c.device = ctx.harness->options().device;
+      Measure(ctx, ctx.harness, in.profile, &c);
+    }
+  }
+  // A harness call stopped by Ctrl-C is not a verdict on the kernel: leave it incomplete.
+  if (ctx.cancelled()) {
+    c.interrupted = true;
+    return c;
+  }
+  if (auto s = WriteRecordFiles(ctx, c, in.write_meta); !s.ok()) {
+    c.verdict.kind = VerdictKind::kRuntimeError;
+    c.verdict.message = "cannot record the candidate: " + s.message();
+  }
+  return c;
+}
+
+}  // namespace akg
