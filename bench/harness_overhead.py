@@ -1,30 +1,43 @@
-"""Where the wall time of verifying one candidate goes, and candidates verified per minute.
+"""Where the wall time of verifying one candidate goes, and candidates verified per minute,
+with the harness run cold (a fresh Python per candidate) and warm (a pre-warmed server forks a
+child per candidate).
 
 Usage: python bench/harness_overhead.py [--candidates N] [--trials T] [--rows R] [--cols C]
-                                        [--python PY] [--json OUT.json]
+                                        [--modes cold,warm] [--python PY] [--json OUT.json]
 
 Writes a small task (gelu(x) * 2 + y, float32, CPU) and N copies of an honest cpp candidate
-(each with its own C++ source, so each compiles like a fresh candidate would), then runs the
-harness's `verify` as a child process per candidate, as the agent does (fresh working folder,
-PYTHONPATH=harness, the kernel cache in AKG_KERNEL_CACHE).
+(each with its own C++ source, so each compiles like a fresh candidate would), then verifies
+each candidate as the agent does (fresh working folder, PYTHONPATH=harness, the kernel cache in
+AKG_KERNEL_CACHE):
+  cold: `python -m akg_harness verify --request R --result S` as a child process;
+  warm: a `run` line to one `python -m akg_harness.server` (started once, before the first
+        candidate; its start-up time is printed separately), whose forked child runs the same
+        command code.
 
-1. Breakdown (one instrumented child per candidate): the child is `python -c WRAPPER`, which
-   stamps the clock, imports torch, wraps harness functions by identity (outermost call only,
-   so nested ones are not counted twice) and calls `akg_harness.__main__.main` with the same
-   arguments. Per candidate:
-     start      parent's Popen to the child's first line (interpreter start-up)
-     torch      `import torch`
+1. Breakdown (instrumented, one verify per candidate). Cold: the child is `python -c WRAPPER`,
+   which stamps the clock, imports torch, wraps harness functions by identity (outermost call
+   only, so nested ones are not counted twice) and calls `akg_harness.__main__.main`. Warm: the
+   server is `python -c WARM_WRAPPER`, which installs the same wrappers before it serves, so
+   every forked child counts its own calls. Per candidate:
+     start      from just before the request is handed over (Popen, or the `run` line) to the
+                command's first line (cold: interpreter start-up; warm: the fork and the
+                child's set-up)
+     torch      `import torch` (cold only; the warm server did it once)
      reference  task load, init inputs, reference construction, input draws, reference runs,
                 and the reference cache's own methods (a hit replaces reference runs)
      compile    importing the candidate (load_candidate / load_candidate_module: the
                 sanctioned loader compiles cpp there) and any later load_cpp call
      verify     the rest of the verify command: construction, candidate calls, comparisons,
                 integrity checks
-     rest       harness imports, request parsing, result writing, interpreter exit
-   once with a cold kernel cache (every candidate compiles) and once warm (same sources again).
-2. Throughput (plain `python -m akg_harness verify` children, sequential): candidates per
-   minute with the reference cache off and on (`reference_cache_dir`, one folder shared by the
-   N verifies), each with a cold and a warm kernel cache.
+     rest       harness imports, request parsing, result writing, interpreter exit or child
+                reaping, and (warm) relaying the result line
+     overhead   wall minus the verify command's own work (reference + compile + verify): what
+                the issue's goal (under 1 s once warm) is about
+   once with a cold kernel cache (every candidate compiles), once warm (same sources again),
+   and once warm with the reference cache on.
+2. Throughput (plain children or the plain server, sequential): candidates per minute with the
+   reference cache off and on (`reference_cache_dir`, one folder shared by the N verifies),
+   each with a cold and a warm kernel cache.
 
 Prints the numbers; asserts nothing. If the harness does not know `reference_cache_dir`, the
 "on" rows are measured with what exists (the key is ignored) and the output says so.

@@ -55,7 +55,7 @@ std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
   cmd->add_option("--devices", o->devices,
                   "comma list of device ids; verification and profiling keep each busy")
       ->default_val("0");
-  cmd->add_option("--task", o->task_file, "KernelBench-style task file (class Model, get_inputs)");
+  cmd->add_option("--task", o->task_file, "KernelBench-style task file (class Model, get_inputs); '-' reads pasted code from stdin (an LLM completes missing get_inputs/get_init_inputs)");
   cmd->add_option("--intent", o->intent, "a sentence, e.g. \"Generate a relu kernel\"");
   cmd->add_option("--workflow", o->workflow,
                   "default | coder_only | kernelgen_only | verifier_only | evolve | "

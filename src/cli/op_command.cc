@@ -1,6 +1,8 @@
 #include "cli/op_command.h"
 
 #include <cstdlib>
+#include <iostream>
+#include <iterator>
 #include <filesystem>
 #include <ostream>
 
@@ -144,7 +146,7 @@ Result<Prepared> PrepareInputs(const OpOptions& given) {
     if (o.task_file.empty() == o.intent.empty()) {
       return UsageError("give exactly one of --task FILE or --intent TEXT");
     }
-    if (!o.task_file.empty() && !fs::is_regular_file(o.task_file)) {
+    if (!o.task_file.empty() && o.task_file != "-" && !fs::is_regular_file(o.task_file)) {
       return InputError("task file '" + o.task_file + "' does not exist; check the --task path");
     }
   }
@@ -216,9 +218,17 @@ Result<TaskInfo> StageTask(const OpOptions& o, const fs::path& work, HarnessClie
   tco.target = target;
   tco.inspect_seed = config.verify_settings.seed;
   tco.inspect_timeout_s = config.inspect_timeout;
-  if (!o.task_file.empty()) {
+  if (o.task_file == "-") {  // pasted code
+    task.source.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (task.source.find_first_not_of(" \n\t\r") == std::string::npos) {
+      return InputError("--task - read no code from stdin; pipe or paste the PyTorch code");
+    }
+    task.name = "pasted";
+  } else if (!o.task_file.empty()) {
     AKG_ASSIGN_OR_RETURN(task.source, ReadFile(o.task_file));
     task.name = fs::path(o.task_file).stem().string();
+  }
+  if (!o.task_file.empty()) {
     if (!FindTaskPieces(task.source).complete()) {
       TaskConstructor constructor(constructor_llm, harness, tco);
       AKG_ASSIGN_OR_RETURN(ConstructedTask made, constructor.FromCode(task.source));

@@ -153,3 +153,55 @@ def test_bad_settings_file_is_one_line_and_no_run_folder(run_cli, tmp_path):
     assert r.returncode == 2
     assert "models.a.provider" in r.stderr and ".akg/settings.yaml" in r.stderr
     assert not (tmp_path / "run").exists()
+
+
+COMPLETED_TASK = '''Here is the completed task.
+
+```python
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return torch.relu(x)
+
+
+def get_inputs():
+    return [torch.randn(64, 1024)]
+
+
+def get_init_inputs():
+    return []
+```
+'''
+
+
+def test_pasted_code_without_get_inputs_is_completed_by_the_llm(tmp_path):
+    import subprocess
+    from conftest import CLI, cli_env
+    pasted = "import torch\n\nclass Model(torch.nn.Module):\n    def forward(self, x):\n" \
+             "        return torch.relu(x)\n"
+    with LoopbackLLM([COMPLETED_TASK, REPLIES["design"], REPLIES["good"]]) as llm:
+        write_settings(tmp_path, openai_settings(llm.url))
+        r = subprocess.run([str(CLI), "op", *CPU_TARGET, "--task", "-", "--config", FAST,
+                            "--out", "run"], input=pasted, cwd=tmp_path, env=cli_env(env(tmp_path)),
+                           capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "get_inputs" in llm.prompts()[0]
+    assert "def get_inputs" in (tmp_path / "run" / "task.py").read_text()
+    assert json.loads((tmp_path / "run/report.json").read_text())["llm"]["by_agent"][
+        "task_constructor"]["calls"] == 1
+
+
+def test_sentence_becomes_a_task_written_by_the_llm(run_cli, tmp_path):
+    with LoopbackLLM([COMPLETED_TASK, REPLIES["design"], REPLIES["good"]]) as llm:
+        write_settings(tmp_path, openai_settings(llm.url))
+        r = run_cli("op", *CPU_TARGET, "--intent", "rectified linear unit over a 64x1024 batch",
+                    "--config", FAST, "--out", "run", env=env(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "rectified linear unit" in llm.prompts()[0]
+    assert "torch.relu" in (tmp_path / "run" / "task.py").read_text()
