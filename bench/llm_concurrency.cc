@@ -10,9 +10,9 @@
 // is checked exactly (text, finish reason, usage, one delta per chunk, one attempt). For 1, 16
 // and 64 calls at once (one thread each) it prints wall time, calls/s, chunks/s, and the
 // client's peak RSS over its RSS before the calls (the peak is reset first through
-// /proc/self/clear_refs) and its CPU time (getrusage), per call. A control row runs 64 threads
-// that only sleep, to show what the threads themselves cost. Finally it times the SSE parser
-// and the dialect alone on one reply's bytes.
+// /proc/self/clear_refs) and its CPU time (getrusage), per call. A control row, run first, has
+// as many threads only sleep, to show what the threads themselves cost. Finally it times the
+// SSE parser and the dialect alone on one reply's bytes.
 //
 //   ninja -C BUILD akg_llm_bench && BUILD/akg_llm_bench [--chunks 300] [--delay-ms 10]
 #include <sys/resource.h>
@@ -53,12 +53,20 @@ double Now() {
       .count();
 }
 
-double ProcessCpuSeconds() {
+struct CpuTimes {
+  double user_s = 0, sys_s = 0;
+  double total() const { return user_s + sys_s; }
+  CpuTimes operator-(const CpuTimes& o) const { return {user_s - o.user_s, sys_s - o.sys_s}; }
+};
+
+CpuTimes ProcessCpu() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
+  return {s(u.ru_utime), s(u.ru_stime)};
 }
+
+double ProcessCpuSeconds() { return ProcessCpu().total(); }
 
 double ThreadCpuSeconds() {
   timespec t{};
@@ -141,20 +149,19 @@ class ServerProcess {
     close(to_parent[1]);
     out_ = fdopen(to_child[1], "w");
     in_ = fdopen(to_parent[0], "r");
-    return std::fscanf(in_, "port %d\n", &port_) == 1;
+    return std::sscanf(ReadLine().c_str(), "port %d", &port_) == 1;
   }
   std::string BaseUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
   void Reset() {
     std::fputs("reset\n", out_);
     std::fflush(out_);
-    char ok[8];
-    (void)std::fscanf(in_, "%7s\n", ok);
+    ReadLine();  // "ok"
   }
   ServerStats Stats() {
     std::fputs("stats\n", out_);
     std::fflush(out_);
     ServerStats s;
-    (void)std::fscanf(in_, "%d %d %lf\n", &s.max_in_flight, &s.requests, &s.cpu_s);
+    (void)std::sscanf(ReadLine().c_str(), "%d %d %lf", &s.max_in_flight, &s.requests, &s.cpu_s);
     return s;
   }
   ~ServerProcess() {
@@ -175,8 +182,9 @@ class ServerProcess {
     std::fflush(out);
     double cpu_at_reset = ProcessCpuSeconds();
     char command[16];
-    while (std::fscanf(in, "%15s", command) == 1) {
-      if (std::strcmp(command, "reset") == 0) {
+    // Line by line: a scanf format ending in whitespace would wait for the next command.
+    while (std::fgets(command, sizeof command, in) != nullptr) {
+      if (std::strcmp(command, "reset\n") == 0) {
         (*server)->ResetStats();
         cpu_at_reset = ProcessCpuSeconds();
         std::fputs("ok\n", out);
@@ -187,6 +195,11 @@ class ServerProcess {
       std::fflush(out);
     }
     return 0;
+  }
+
+  std::string ReadLine() {
+    char line[128] = "";
+    return std::fgets(line, sizeof line, in_) ? line : "";
   }
 
   pid_t pid_ = -1;
@@ -213,7 +226,15 @@ bool ResetPeakRss() {
   std::ofstream clear("/proc/self/clear_refs");
   clear << "5";
   clear.flush();
-  return clear.good() && StatusKib("VmHWM") <= StatusKib("VmRSS") + 4;
+  // Both from one read; the ifstream itself may move RSS by a page or two.
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  long hwm = -1, rss = -1;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return clear.good() && hwm >= 0 && hwm <= rss + 64;
 }
 
 // ---- one phase: `calls` calls at once ----------------------------------------------------
@@ -227,7 +248,7 @@ struct Phase {
   long rss_before_kib = 0;
   long hwm_after_kib = 0;
   bool hwm_reset = false;
-  double cpu_s = 0;
+  CpuTimes cpu;
   ServerStats server;
 };
 
@@ -262,7 +283,7 @@ Phase Measure(const std::string& name, int n, ServerProcess& server, Work work) 
   server.Reset();
   p.hwm_reset = ResetPeakRss();
   p.rss_before_kib = StatusKib("VmRSS");
-  double cpu0 = ProcessCpuSeconds();
+  CpuTimes cpu0 = ProcessCpu();
   double t0 = Now();
   std::vector<double> seconds(n, 0);
   std::atomic<int> failures{0};
@@ -279,7 +300,7 @@ Phase Measure(const std::string& name, int n, ServerProcess& server, Work work) 
   }
   for (auto& t : threads) t.join();
   p.wall_s = Now() - t0;
-  p.cpu_s = ProcessCpuSeconds() - cpu0;
+  p.cpu = ProcessCpu() - cpu0;
   p.hwm_after_kib = StatusKib("VmHWM");
   p.failures = failures;
   p.max_call_s = *std::max_element(seconds.begin(), seconds.end());
@@ -290,20 +311,21 @@ Phase Measure(const std::string& name, int n, ServerProcess& server, Work work) 
 void PrintTable(const std::vector<Phase>& phases, int chunks) {
   std::printf("\n| run | calls at once | wall s | slowest call s | calls/s | chunks/s "
               "| server max in flight | client RSS before MiB | client peak MiB "
-              "| peak - before per call KiB | client CPU s | CPU ms per call "
+              "| peak - before per call KiB | client CPU s (user + sys) | CPU ms per call "
               "| CPU %% of wall (1 core) | server CPU s | failures |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& p : phases) {
     bool control = p.server.requests == 0;
-    std::printf("| %s | %d | %.3f | %.3f | %.2f | %.0f | %d | %.1f | %.1f%s | %.0f | %.3f "
-                "| %.2f | %.2f | %.3f | %d |\n",
+    std::printf("| %s | %d | %.3f | %.3f | %.2f | %.0f | %d | %.1f | %.1f%s | %.0f "
+                "| %.3f (%.3f + %.3f) | %.2f | %.2f | %.3f | %d |\n",
                 p.name.c_str(), p.calls, p.wall_s, p.max_call_s,
                 control ? 0.0 : p.calls / p.wall_s,
                 control ? 0.0 : static_cast<double>(p.calls) * chunks / p.wall_s,
                 p.server.max_in_flight, p.rss_before_kib / 1024.0, p.hwm_after_kib / 1024.0,
                 p.hwm_reset ? "" : " (not reset)",
-                static_cast<double>(p.hwm_after_kib - p.rss_before_kib) / p.calls, p.cpu_s,
-                1e3 * p.cpu_s / p.calls, 100 * p.cpu_s / p.wall_s, p.server.cpu_s, p.failures);
+                static_cast<double>(p.hwm_after_kib - p.rss_before_kib) / p.calls,
+                p.cpu.total(), p.cpu.user_s, p.cpu.sys_s, 1e3 * p.cpu.total() / p.calls,
+                100 * p.cpu.total() / p.wall_s, p.server.cpu_s, p.failures);
   }
 }
 
@@ -372,6 +394,14 @@ int main(int argc, char** argv) {
   }
 
   std::vector<Phase> phases;
+  // Control first, while no thread has run yet: the same number of threads, alive as long as
+  // a call, doing nothing.
+  double call_s = options.chunks * options.delay_ms / 1e3;
+  phases.push_back(Measure("idle threads (control)", most, server, [&](int, double* seconds) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(call_s));
+    *seconds = call_s;
+    return std::string();
+  }));
   int failures = 0;
   for (int n : options.calls) {
     std::string name = "streaming";
@@ -381,13 +411,6 @@ int main(int argc, char** argv) {
     }));
     failures += phases.back().failures;
   }
-  // Control: the same number of threads, alive as long as a call, doing nothing.
-  double call_s = options.chunks * options.delay_ms / 1e3;
-  phases.push_back(Measure("idle threads (control)", most, server, [&](int, double* seconds) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(call_s));
-    *seconds = call_s;
-    return std::string();
-  }));
   PrintTable(phases, options.chunks);
   std::printf("\nSSE parser + OpenAI dialect alone: %.2f us CPU per event (%d events a reply)\n",
               ParseMicrosPerEvent(options.chunks), options.chunks + 3);

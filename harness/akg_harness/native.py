@@ -112,8 +112,11 @@ def _build(compiler: str, source: str, suffix: str, flags: tuple[str, ...],
     if os.path.exists(lib_path):
         return lib_path
     src_path = os.path.join(folder, f"k_{key}{suffix}")
-    with open(src_path, "w", encoding="utf-8") as f:
+    # Written aside and renamed: a concurrent build of the same key must never see (and
+    # compile) a half-written source file.
+    with open(f"{src_path}.{os.getpid()}.tmp", "w", encoding="utf-8") as f:
         f.write(source)
+    os.replace(f"{src_path}.{os.getpid()}.tmp", src_path)
     tmp_path = f"{lib_path}.{os.getpid()}.tmp"
     proc = None
     for args in commands:

@@ -131,7 +131,8 @@ class PosixServerProcess : public ServerProcess {
         return std::optional<std::string>(std::move(line));
       }
       if (out_eof_) return InternalError("the server closed its stdout");
-      double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+      double left =
+          std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
       if (left <= 0) return std::optional<std::string>();
       Pump(left);
     }

@@ -244,8 +244,9 @@ Attempt RunOnSession(WarmHarness::Session& s, const WarmRun& run, int64_t id,
       lock.unlock();
       SignalProcessGroup(child, SIGKILL);
       s.process().Stop(0);
-      return {false, "", ChildLost("the server stopped answering; it was killed with the call's "
-                                   "child", elapsed, !cancel_deadline, cancel_deadline.has_value())};
+      return {false, "",
+              ChildLost("the server stopped answering; it was killed with the call's child",
+                        elapsed, !cancel_deadline, cancel_deadline.has_value())};
     }
     s.cv.wait_for(lock, kWaitTick);
   }

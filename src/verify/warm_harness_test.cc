@@ -25,10 +25,14 @@ using Clock = std::chrono::steady_clock;
 
 const fs::path kSource = AKG_SOURCE_DIR;
 
+// AKG_PYTHON, else the venv scripts/setup.sh recorded in build/akg_python; "" when neither.
 std::string HarnessPython() {
   const char* env = std::getenv("AKG_PYTHON");
   if (env && *env) return env;
-  return "/root/.cache/akg/venv-probe/bin/python";
+  std::ifstream recorded(kSource / "build" / "akg_python");
+  std::string path;
+  std::getline(recorded, path);
+  return path;
 }
 
 double Seconds(Clock::time_point since) {
@@ -55,7 +59,9 @@ bool DiesWithin(int pid, double seconds) {
 class WarmHarnessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(HarnessPython())) GTEST_SKIP() << "no harness Python at " << HarnessPython();
+    if (HarnessPython().empty() || !fs::exists(HarnessPython())) {
+      GTEST_SKIP() << "no harness Python (set AKG_PYTHON or run scripts/setup.sh)";
+    }
     root_ = fs::temp_directory_path() /
             ("akg_warm_test_" + std::to_string(getpid()) + "_" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -155,10 +161,36 @@ TEST_F(WarmHarnessTest, ConcurrentVerifiesRunSideBySideInOneServer) {
   fs::path task = kSource / "harness/tests/fixtures/relu_task.py";
   std::vector<Verdict> verdicts(3);
   std::vector<std::thread> threads;
-  for (auto& v : verdicts) threads.emplace_back([&v, client, task] { v = client->Verify(Relu(task)); });
+  for (auto& v : verdicts) {
+    threads.emplace_back([&v, client, task] { v = client->Verify(Relu(task)); });
+  }
   for (auto& t : threads) t.join();
   for (const Verdict& v : verdicts) EXPECT_EQ(v.kind, VerdictKind::kPassed) << v.message;
   EXPECT_GT(ServerPid(client), 0);
+}
+
+TEST_F(WarmHarnessTest, SecretsReachNeitherTheServerNorItsChildren) {
+  setenv("AKG_WARM_TEST_API_KEY", "leaked-value", 1);
+  HarnessClient* client = Client(Options());
+  fs::path probe = root_ / "child_env.txt";
+  fs::path task = Task("env_probe", "import os\n"
+                                    "open('" + probe.string() + "', 'w').write(\n"
+                                    "    '\\n'.join(f'{k}={v}' for k, v in os.environ.items()))\n");
+  Verdict v = client->Verify(Relu(task));
+  unsetenv("AKG_WARM_TEST_API_KEY");
+  ASSERT_EQ(v.kind, VerdictKind::kPassed) << v.message;
+  std::ifstream child_in(probe);
+  std::string child_env((std::istreambuf_iterator<char>(child_in)), {});
+  std::ifstream server_in("/proc/" + std::to_string(ServerPid(client)) + "/environ");
+  std::string server_env((std::istreambuf_iterator<char>(server_in)), {});
+  ASSERT_FALSE(child_env.empty());
+  ASSERT_FALSE(server_env.empty());
+  EXPECT_EQ(child_env.find("leaked-value"), std::string::npos);
+  EXPECT_EQ(server_env.find("leaked-value"), std::string::npos);
+  // Each child has its own call folder as HOME, not the server's.
+  EXPECT_NE(child_env.find("HOME=" + (root_ / "work").string() + "/"), std::string::npos);
+  EXPECT_EQ(child_env.find("harness-server"), std::string::npos);
+  EXPECT_NE(server_env.find("harness-server"), std::string::npos);
 }
 
 TEST_F(WarmHarnessTest, TimeoutIsAVerdictAndKillsTheChildsWholeGroup) {
@@ -185,7 +217,8 @@ TEST_F(WarmHarnessTest, TimeoutIsAVerdictAndKillsTheChildsWholeGroup) {
 
 TEST_F(WarmHarnessTest, ACrashingChildIsARuntimeErrorVerdict) {
   HarnessClient* client = Client(Options());
-  Verdict v = client->Verify(Relu(Task("segv", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")));
+  Verdict v = client->Verify(
+      Relu(Task("segv", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")));
   EXPECT_EQ(v.kind, VerdictKind::kRuntimeError);
   EXPECT_NE(v.message.find("SIGSEGV"), std::string::npos) << v.message;
   Verdict exits = client->Verify(Relu(Task("exits", "import os\nos._exit(0)\n")));

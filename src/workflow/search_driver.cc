@@ -187,7 +187,7 @@ void SearchDriver::Submit(const Proposal& p) {
   std::shared_ptr<GenRequest> gen = BuildRequest(p);
   executor_->Submit([this, gen, base]() {
     CandidateRecord r = base;
-    if (stopping_.load() || ctx_.cancelled()) {
+    if (halted_.load() || ctx_.cancelled()) {
       r.skipped = true;
       return r;
     }
@@ -236,20 +236,27 @@ void SearchDriver::Stop(const std::string& why) {
   stop_reason_ = why;
 }
 
+void SearchDriver::Halt(const std::string& why) {
+  if (halted_.exchange(true)) return;
+  stopping_ = true;
+  stop_reason_ = why;  // an interrupt or budget overrides a gentler reason
+}
+
 bool SearchDriver::CheckStop(double max_wall_s) {
-  if (stopping_) return true;
+  if (halted_) return true;
   if (ctx_.cancelled()) {
     interrupted_ = true;
-    Stop("interrupted; continue with --resume " + ctx_.run->path().string());
+    Halt("interrupted; continue with --resume " + ctx_.run->path().string());
     return true;
   }
+  if (stopping_) return true;
   if (max_wall_s > 0 && elapsed_s() >= max_wall_s) {
-    Stop(fmt::format("wall-time budget reached ({:.0f} s, search.max_wall_s)", max_wall_s));
+    Halt(fmt::format("wall-time budget reached ({:.0f} s, search.max_wall_s)", max_wall_s));
     return true;
   }
   std::string why;
   if (ctx_.budget_exhausted(&why)) {
-    Stop(why.empty() ? "budget exhausted" : why);
+    Halt(why.empty() ? "budget exhausted" : why);
     return true;
   }
   return false;

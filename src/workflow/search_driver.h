@@ -51,9 +51,13 @@ class SearchDriver {
   // Records a finished candidate and prints its line; returns its observation.
   Observation Complete(const CandidateRecord& c, bool replayed = false);
 
-  // Cancel, wall time and the budget hook; sets the stop reason.
+  // Cancel, wall time and the budget hook: Halt when one fires.
   bool CheckStop(double max_wall_s);
+  // No further proposals; what is already queued still runs (candidate budget, patience).
   void Stop(const std::string& why);
+  // No further proposals, and queued candidates not yet started are skipped (Ctrl-C, wall
+  // time, LLM budget); they stay unobserved, so --resume builds them.
+  void Halt(const std::string& why);
   bool stopping() const { return stopping_.load(); }
   const std::string& stop_reason() const { return stop_reason_; }
   double elapsed_s() const;
@@ -78,6 +82,7 @@ class SearchDriver {
   std::map<std::string, CandidateRecord> done_;
   std::map<std::string, ScoredKernel> scored_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> halted_{false};
   std::string stop_reason_;
   double start_s_ = 0;
   int failed_ = 0;
