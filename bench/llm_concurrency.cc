@@ -10,11 +10,13 @@
 // is checked exactly (text, finish reason, usage, one delta per chunk, one attempt). For 1, 16
 // and 64 calls at once (one thread each) it prints wall time, calls/s, chunks/s, and the
 // client's peak RSS over its RSS before the calls (the peak is reset first through
-// /proc/self/clear_refs) and its CPU time (getrusage), per call. A control row, run first, has
-// as many threads only sleep, to show what the threads themselves cost. Finally it times the
-// SSE parser and the dialect alone on one reply's bytes.
+// /proc/self/clear_refs), the malloc heap in use at its sampled peak, and its CPU time
+// (getrusage), per call. A control row, run first, has as many threads only sleep, to show
+// what the threads themselves cost. Finally it times the SSE parser and the dialect alone on
+// one reply's bytes.
 //
 //   ninja -C BUILD akg_llm_bench && BUILD/akg_llm_bench [--chunks 300] [--delay-ms 10]
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,7 +228,9 @@ bool ResetPeakRss() {
   std::ofstream clear("/proc/self/clear_refs");
   clear << "5";
   clear.flush();
-  // Both from one read; the ifstream itself may move RSS by a page or two.
+  // Both from one read. The kernel's RSS counters are per-CPU and approximate, so right after
+  // a reset VmHWM may sit some pages above VmRSS; the phase's growth is taken from VmRSS (the
+  // larger, conservative difference).
   std::ifstream status("/proc/self/status");
   std::string line;
   long hwm = -1, rss = -1;
@@ -234,7 +238,13 @@ bool ResetPeakRss() {
     if (line.rfind("VmHWM:", 0) == 0) hwm = std::strtol(line.c_str() + 6, nullptr, 10);
     if (line.rfind("VmRSS:", 0) == 0) rss = std::strtol(line.c_str() + 6, nullptr, 10);
   }
-  return clear.good() && hwm >= 0 && hwm <= rss + 64;
+  return clear.good() && hwm >= 0 && hwm <= rss + 1024;
+}
+
+// What malloc has handed out and not had back, in all arenas (mmapped blocks included).
+double HeapInUseKib() {
+  struct mallinfo2 m = mallinfo2();
+  return static_cast<double>(m.uordblks + m.hblkhd) / 1024;
 }
 
 // ---- one phase: `calls` calls at once ----------------------------------------------------
@@ -247,6 +257,8 @@ struct Phase {
   int failures = 0;
   long rss_before_kib = 0;
   long hwm_after_kib = 0;
+  double heap_before_kib = 0;  // malloc'd bytes in use (all arenas), before the calls
+  double heap_peak_kib = 0;    // the most seen while the calls ran (sampled every 100 ms)
   bool hwm_reset = false;
   CpuTimes cpu;
   ServerStats server;
@@ -287,6 +299,8 @@ Phase Measure(const std::string& name, int n, ServerProcess& server, Work work) 
   double t0 = Now();
   std::vector<double> seconds(n, 0);
   std::atomic<int> failures{0};
+  std::atomic<int> done{0};
+  p.heap_before_kib = p.heap_peak_kib = HeapInUseKib();
   std::vector<std::thread> threads;
   threads.reserve(n);
   for (int i = 0; i < n; ++i) {
@@ -296,7 +310,12 @@ Phase Measure(const std::string& name, int n, ServerProcess& server, Work work) 
         ++failures;
         std::fprintf(stderr, "%s call %d: %s\n", name.c_str(), i, problem.c_str());
       }
+      ++done;
     });
+  }
+  while (done < n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    p.heap_peak_kib = std::max(p.heap_peak_kib, HeapInUseKib());
   }
   for (auto& t : threads) t.join();
   p.wall_s = Now() - t0;
@@ -311,12 +330,13 @@ Phase Measure(const std::string& name, int n, ServerProcess& server, Work work) 
 void PrintTable(const std::vector<Phase>& phases, int chunks) {
   std::printf("\n| run | calls at once | wall s | slowest call s | calls/s | chunks/s "
               "| server max in flight | client RSS before MiB | client peak MiB "
-              "| peak - before per call KiB | client CPU s (user + sys) | CPU ms per call "
+              "| peak - before per call KiB | heap in use per call KiB "
+              "| client CPU s (user + sys) | CPU ms per call "
               "| CPU %% of wall (1 core) | server CPU s | failures |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& p : phases) {
     bool control = p.server.requests == 0;
-    std::printf("| %s | %d | %.3f | %.3f | %.2f | %.0f | %d | %.1f | %.1f%s | %.0f "
+    std::printf("| %s | %d | %.3f | %.3f | %.2f | %.0f | %d | %.1f | %.1f%s | %.0f | %.1f "
                 "| %.3f (%.3f + %.3f) | %.2f | %.2f | %.3f | %d |\n",
                 p.name.c_str(), p.calls, p.wall_s, p.max_call_s,
                 control ? 0.0 : p.calls / p.wall_s,
@@ -324,6 +344,7 @@ void PrintTable(const std::vector<Phase>& phases, int chunks) {
                 p.server.max_in_flight, p.rss_before_kib / 1024.0, p.hwm_after_kib / 1024.0,
                 p.hwm_reset ? "" : " (not reset)",
                 static_cast<double>(p.hwm_after_kib - p.rss_before_kib) / p.calls,
+                (p.heap_peak_kib - p.heap_before_kib) / p.calls,
                 p.cpu.total(), p.cpu.user_s, p.cpu.sys_s, 1e3 * p.cpu.total() / p.calls,
                 100 * p.cpu.total() / p.wall_s, p.server.cpu_s, p.failures);
   }
@@ -356,12 +377,34 @@ double ParseMicrosPerEvent(int chunks) {
   return 1e6 * elapsed / (kRepeats * static_cast<double>(wire.size()));
 }
 
+// The control phase, then one streaming phase per entry of options.calls.
+std::vector<Phase> RunPhases(akg::LlmClient& client, ServerProcess& server,
+                             const Options& options, int most) {
+  std::vector<Phase> phases;
+  // Control first, while no other thread has run yet: as many threads, alive as long as a
+  // call, doing nothing.
+  double call_s = options.chunks * options.delay_ms / 1e3;
+  phases.push_back(Measure("idle threads (control)", most, server, [&](int, double* seconds) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(call_s));
+    *seconds = call_s;
+    return std::string();
+  }));
+  for (int n : options.calls) {
+    phases.push_back(Measure("streaming", n, server, [&, n](int i, double* seconds) {
+      std::string message = "call-" + std::to_string(n) + "-" + std::to_string(i);
+      return CallAndCheck(client, message, options.chunks, seconds);
+    }));
+  }
+  return phases;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
   CLI::App app{"LLM client concurrency benchmark against a loopback OpenAI-style server"};
-  app.add_option("--chunks", options.chunks, "content events per reply")->check(CLI::PositiveNumber);
+  app.add_option("--chunks", options.chunks, "content events per reply")
+      ->check(CLI::PositiveNumber);
   app.add_option("--delay-ms", options.delay_ms, "milliseconds between events")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--calls", options.calls, "calls at once, one phase each");
@@ -392,25 +435,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "warm-up call failed: %s\n", warm.c_str());
     return 1;
   }
-
-  std::vector<Phase> phases;
-  // Control first, while no thread has run yet: the same number of threads, alive as long as
-  // a call, doing nothing.
-  double call_s = options.chunks * options.delay_ms / 1e3;
-  phases.push_back(Measure("idle threads (control)", most, server, [&](int, double* seconds) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(call_s));
-    *seconds = call_s;
-    return std::string();
-  }));
+  std::vector<Phase> phases = RunPhases(**client, server, options, most);
   int failures = 0;
-  for (int n : options.calls) {
-    std::string name = "streaming";
-    phases.push_back(Measure(name, n, server, [&, n](int i, double* seconds) {
-      std::string message = "call-" + std::to_string(n) + "-" + std::to_string(i);
-      return CallAndCheck(**client, message, options.chunks, seconds);
-    }));
-    failures += phases.back().failures;
-  }
+  for (const auto& p : phases) failures += p.failures;
   PrintTable(phases, options.chunks);
   std::printf("\nSSE parser + OpenAI dialect alone: %.2f us CPU per event (%d events a reply)\n",
               ParseMicrosPerEvent(options.chunks), options.chunks + 3);

@@ -6,6 +6,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 rm -rf .gpu && mkdir -p .gpu/lib
-cp build/akg_cli .gpu/
-ldd build/akg_cli | awk '/=>/ {print $3}' | grep -E 'yaml-cpp|libfmt' | xargs -r -I{} cp -L {} .gpu/lib/
+build="${AKG_BUILD:-build}"   # another build folder may be named
+cp "$build/akg_cli" .gpu/ && strip .gpu/akg_cli  # debug info would not fit the carry limit
+# Every shared library but the C/C++ runtime (the GPU image's own, newer ones serve): yaml-cpp,
+# fmt, and libcurl with its dependencies.
+ldd "$build/akg_cli" | awk '/=>/ {print $3}' \
+  | grep -vE '/(libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' \
+  | xargs -r -I{} cp -L {} .gpu/lib/
 ls -la .gpu .gpu/lib

@@ -16,6 +16,7 @@ out="${OUT:-/tmp/out}"; mkdir -p "$out/runs"
 } > "$out/env.txt" 2>&1
 cat "$out/env.txt"
 tasks="${TASKS:-gelu_scale_add_large swish_large softsign_large mish_large sub_exp_tanh_gelu_large}"
+task_dir="${TASK_DIR:-bench/gpu_tasks}"   # e.g. examples/tasks for the project's example sizes
 wall="${SEARCH_WALL_S:-20}"
 # Eager baseline only (torch.compile's compile would dominate every candidate's profile);
 # fewer timed runs and trials than the shipped config, the same for all three workflows.
@@ -23,29 +24,21 @@ cat > "$out/bench.yaml" <<YAML
 profile_settings: {run_times: 30, warmup_times: 5, baselines: [eager]}
 verify_settings: {trials: 3}
 search: {rounds: 4, islands: 2, population: 2, elite: 1, migration_interval: 2, inspirations: 2,
-         max_candidates: 12, max_wall_s: $wall, patience: 6, concurrency: 2, ucb_c: 1.0, seed: 0}
+         max_candidates: ${MAX_CANDIDATES:-12}, max_wall_s: $wall, patience: 6, concurrency: 2, ucb_c: 1.0, seed: 0}
 YAML
-for t in $tasks; do
-  for wf in default evolve adaptive_search; do
-    echo "=== $t $wf"
-    start=$SECONDS
-    .gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices 0 \
-      --task "bench/gpu_tasks/$t.py" --workflow "$wf" --config "$out/bench.yaml" \
-      --out "$out/runs/$t-$wf" > "$out/runs/$t-$wf.log" 2>&1
-    rc=$?; echo "exit $rc after $((SECONDS - start)) s"; tail -n 16 "$out/runs/$t-$wf.log"
-  done
-done
+summarise() {
 "$AKG_PYTHON" - "$out" <<'PY'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1]); rows = []
 for rep_path in sorted((out / "runs").glob("*/report.json")):
     r = json.loads(rep_path.read_text()); p = r.get("profile") or {}
-    task, wf = rep_path.parent.name.rsplit("-", 1) if "-adaptive_search" not in rep_path.parent.name \
-        else (rep_path.parent.name[: -len("-adaptive_search")], "adaptive_search")
+    meta = json.loads((rep_path.parent / "run.json").read_text())
+    task, wf, devs = meta["task_name"], meta["workflow"], meta["devices"]
     best = (r.get("leaderboard") or [{}])[0]
     util = r.get("device_utilisation") or {}
-    rows.append({"task": task, "workflow": wf, "verified": r["verified"],
-                 "candidates": len(r.get("candidates") or r["attempts"]),
+    n = len(r.get("candidates") or r["attempts"])
+    rows.append({"task": task, "workflow": wf, "devices": devs, "verified": r["verified"],
+                 "candidates": n, "candidates_per_min": round(60 * n / r["wall_seconds"], 2),
                  "wall_s": round(r["wall_seconds"], 1),
                  "kernel_ms": (p.get("kernel") or {}).get("median_ms"),
                  "eager_ms": (p.get("reference_eager") or {}).get("median_ms"),
@@ -53,20 +46,36 @@ for rep_path in sorted((out / "runs").glob("*/report.json")):
                  "fraction_of_sol": (p.get("sol") or {}).get("fraction_of_sol_candidate"),
                  "best_candidate": best.get("id"), "best_description": best.get("description"),
                  "stop_reason": r.get("stop_reason"),
-                 "device_utilisation": util.get("mean_utilisation")})
+                 "device_utilisation": util})
 (out / "summary.json").write_text(json.dumps(rows, indent=2))
-lines = ["| task | workflow | verified | candidates | wall s | kernel ms | eager ms | vs eager | vs default | SOL | util |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+lines = ["| task | workflow | devices | verified | candidates | cand/min | wall s | kernel ms | eager ms | vs eager | vs default | SOL | utilisation |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 base = {r["task"]: r["speedup_vs_eager"] for r in rows if r["workflow"] == "default"}
 for r in rows:
     f = lambda v, fmt="{:.4f}": "-" if v is None else fmt.format(v)
     rel = None
     if r["speedup_vs_eager"] and base.get(r["task"]):
         rel = r["speedup_vs_eager"] / base[r["task"]]
-    lines.append(f"| {r['task']} | {r['workflow']} | {r['verified']} | {r['candidates']} | {r['wall_s']} | "
+    lines.append(f"| {r['task']} | {r['workflow']} | {r['devices']} | {r['verified']} | {r['candidates']} | {r['candidates_per_min']} | {r['wall_s']} | "
                  f"{f(r['kernel_ms'])} | {f(r['eager_ms'])} | {f(r['speedup_vs_eager'], '{:.2f}x')} | "
-                 f"{f(rel, '{:.3f}x')} | {f(r['fraction_of_sol'], '{:.2f}')} | {f(r['device_utilisation'], '{:.0%}')} |")
+                 f"{f(rel, '{:.3f}x')} | {f(r['fraction_of_sol'], '{:.2f}')} | {json.dumps(r['device_utilisation'])[:80]} |")
 (out / "summary.md").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+}
+# RUNS: workflow:devices pairs, e.g. "default:0 evolve:0 evolve:0,1" (multi-GPU comparison).
+runs="${RUNS:-default:0 evolve:0 adaptive_search:0}"
+for t in $tasks; do
+  for spec in $runs; do
+    wf="${spec%%:*}"; devs="${spec#*:}"; name="$t-$wf-d${devs//,/}"
+    echo "=== $t $wf devices $devs"
+    start=$SECONDS
+    .gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices "$devs" \
+      --task "$task_dir/$t.py" --workflow "$wf" --config "$out/bench.yaml" \
+      --out "$out/runs/$name" > "$out/runs/$name.log" 2>&1
+    rc=$?; echo "exit $rc after $((SECONDS - start)) s"; tail -n 16 "$out/runs/$name.log"
+  done
+  summarise > /dev/null   # after every task, so a run cut short still reports what finished
+done
+summarise
 tar -C "$out" -czf "$out/runs.tar.gz" runs && rm -rf "$out/runs"

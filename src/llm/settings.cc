@@ -327,15 +327,9 @@ Status ApplySettingsEnv(const EnvLookup& env, LlmSettings* settings) {
     for (char c : level) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     std::string prefix = "AKG_" + upper + "_";
     auto model = env(prefix + "MODEL");
-    if (!model || model->empty()) {
-      for (const char* suffix : {"BASE_URL", "API_KEY", "PROVIDER"}) {
-        if (auto v = env(prefix + suffix); v && !v->empty()) {
-          return ConfigError(prefix + suffix + " is set but " + prefix +
-                             "MODEL is not; set the model id too, or unset it");
-        }
-      }
-      continue;
-    }
+    // Without AKG_<LEVEL>_MODEL the level is not defined from the environment; a lone key or
+    // URL there is left alone (it may be meant for a settings file's model).
+    if (!model || model->empty()) continue;
     ModelSpec m;
     m.name = "env:" + level;
     m.model = *model;

@@ -26,8 +26,8 @@
 //   budget: {tokens: 2000000, cost: 5.0, wall_s: 3600}
 //   skills_dirs: [~/my-skills]
 //
-// Environment, per level L in COMPLEX / STANDARD / FAST: AKG_L_MODEL (required to define the
-// level from the environment), AKG_L_BASE_URL, AKG_L_API_KEY, AKG_L_PROVIDER (default openai,
+// Environment, per level L in COMPLEX / STANDARD / FAST: AKG_L_MODEL (defines the level from
+// the environment; without it the other AKG_L_* variables are ignored), AKG_L_BASE_URL, AKG_L_API_KEY, AKG_L_PROVIDER (default openai,
 // or anthropic when the base URL names api.anthropic.com). OPENAI_API_KEY / ANTHROPIC_API_KEY
 // fill in the key of openai / anthropic models that have none. A level with no model falls
 // back to the nearest configured one; with none configured at all, every agent uses the

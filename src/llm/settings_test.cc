@@ -107,10 +107,8 @@ TEST(LlmSettings, EnvironmentDefinesLevelsAndStandardKeysFillIn) {
   EXPECT_EQ(ResolveLevel(s, "fast")->model, "qwen-max");  // nearest: standard
 
   LlmSettings t;
-  auto st = ApplySettingsEnv(FakeEnv({{"AKG_FAST_API_KEY", "k"}}), &t);
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("AKG_FAST_MODEL"), std::string::npos);
-  EXPECT_EQ(st.message().find("=k"), std::string::npos);
+  ASSERT_TRUE(ApplySettingsEnv(FakeEnv({{"AKG_FAST_API_KEY", "k"}}), &t).ok());
+  EXPECT_FALSE(ResolveLevel(t, "fast"));  // a key alone defines no model
 }
 
 TEST(LlmSettings, NothingConfiguredMeansBuiltin) {
