@@ -93,6 +93,11 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
       out.stop_reason = "interrupted";
       return out;
     }
+    // A spent LLM budget ends the loop with what it has (the attempts so far stay recorded).
+    if (std::string why; step > 1 && ctx.budget_exhausted(&why)) {
+      out.stop_reason = "LLM budget spent: " + why;
+      return out;
+    }
     StepInput in;
     in.record.id = fmt::format("attempt-{:02d}", step);
     in.record.dir = fmt::format("attempts/{:02d}", step);

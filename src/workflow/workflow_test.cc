@@ -187,6 +187,21 @@ TEST_F(WorkflowTest, StopsAfterMaxStepsWithoutProfiling) {
   EXPECT_NE(out->stop_reason.find("max_steps"), std::string::npos);
 }
 
+TEST_F(WorkflowTest, SpentLlmBudgetStopsCleanlyWithTheAttemptsSoFar) {
+  ScriptedGen gen({"bad", "GOOD"});
+  WorkflowContext ctx = Context(&gen);
+  ctx.budget_exhausted = [](std::string* why) {
+    *why = "token budget of 100 reached (120 used)";
+    return true;
+  };
+  auto out = RunGenerateVerifyWorkflow(ctx, "default");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->attempts.size(), 1u);  // the first attempt runs; the budget is checked after
+  EXPECT_EQ(out->passing(), nullptr);
+  EXPECT_NE(out->stop_reason.find("LLM budget spent: token budget of 100"), std::string::npos);
+  EXPECT_TRUE(fs::exists(run_->Resolve("attempts/01/verify.json")));
+}
+
 TEST_F(WorkflowTest, CoderOnlySkipsTheDesigner) {
   ScriptedGen gen({"GOOD"});
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
