@@ -55,14 +55,9 @@ Result<Design> LlmDesigner::MakeDesign(const DesignRequest& request) {
   const TaskInfo& task = *request.task;
   AKG_ASSIGN_OR_RETURN(Json ctx, AgentContext(task, request.target, options_));
   ctx["skills"] = ledger_.Select(options_, "design", task.inspection);
-  AKG_ASSIGN_OR_RETURN(std::string system,
-                       RenderTemplateFile(options_.prompts_dir, "designer_system.md", ctx));
-  AKG_ASSIGN_OR_RETURN(std::string user,
-                       RenderTemplateFile(options_.prompts_dir, "designer_user.md", ctx));
-  LlmRequest req;
-  req.agent = "kernel_designer";
-  req.messages = {{"system", system}, {"user", user}};
-  req.temperature = options_.temperature;
+  AKG_ASSIGN_OR_RETURN(LlmRequest req, RenderChatRequest("kernel_designer", options_,
+                                                         "designer_system.md", "designer_user.md",
+                                                         ctx));
   auto reply = llm_->Complete(req);
   if (!reply.ok()) {
     return Status::Error(reply.status().kind(), "KernelDesigner: " + reply.status().message());

@@ -99,14 +99,9 @@ Result<Candidate> LlmKernelGen::Generate(const GenRequest& request) {
   if (request.task == nullptr) return InternalError("KernelGen: the request has no task");
   std::string stage = GenStage(request);
   AKG_ASSIGN_OR_RETURN(Json ctx, BuildContext(request, stage));
-  AKG_ASSIGN_OR_RETURN(std::string system,
-                       RenderTemplateFile(options_.prompts_dir, "kernel_gen_system.md", ctx));
-  AKG_ASSIGN_OR_RETURN(std::string user,
-                       RenderTemplateFile(options_.prompts_dir, "kernel_gen_user.md", ctx));
-  LlmRequest req;
-  req.agent = "kernel_gen";
-  req.messages = {{"system", system}, {"user", user}};
-  req.temperature = options_.temperature;
+  AKG_ASSIGN_OR_RETURN(LlmRequest req, RenderChatRequest("kernel_gen", options_,
+                                                         "kernel_gen_system.md",
+                                                         "kernel_gen_user.md", ctx));
   std::string problem;
   for (int round = 1; round <= 2; ++round) {
     auto reply = llm_->Complete(req);

@@ -191,6 +191,18 @@ std::string FormatSpeedup(double speedup) {
   return speedup > 0 ? fmt::format("{:.2f}x", speedup) : "not measured";
 }
 
+Result<LlmRequest> RenderChatRequest(const std::string& agent, const LlmAgentOptions& options,
+                                     const std::string& system_file, const std::string& user_file,
+                                     const Json& ctx) {
+  AKG_ASSIGN_OR_RETURN(std::string system, RenderTemplateFile(options.prompts_dir, system_file, ctx));
+  AKG_ASSIGN_OR_RETURN(std::string user, RenderTemplateFile(options.prompts_dir, user_file, ctx));
+  LlmRequest req;
+  req.agent = agent;
+  req.messages = {{"system", system}, {"user", user}};
+  req.temperature = options.temperature;
+  return req;
+}
+
 Json TaskContext(const TaskInfo& task) {
   const Json& in = task.inspection;
   double ms = NumberOr(in, "reference_ms", 0);

@@ -18,6 +18,7 @@
 #include "config/target.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "llm/llm.h"
 #include "skills/skills.h"
 
 namespace akg {
@@ -33,6 +34,11 @@ struct LlmAgentOptions {
   std::optional<double> temperature;           // absent = the model's configured value
   size_t log_excerpt_chars = 4000;             // verifier log kept per failure (head + tail)
 };
+
+// One agent call's request: prompts/<system_file> and prompts/<user_file> rendered with `ctx`.
+Result<LlmRequest> RenderChatRequest(const std::string& agent, const LlmAgentOptions& options,
+                                     const std::string& system_file, const std::string& user_file,
+                                     const Json& ctx);
 
 // The task as the prompts show it: source, inputs/outputs/parameters as text lines, the op
 // graph summary, the operator categories and the eager time.

@@ -27,6 +27,8 @@
 
 extern char** environ;
 
+#include "env/posix_io.h"
+
 namespace akg {
 namespace {
 
@@ -308,25 +310,6 @@ std::string AwaitExec(const Fd& report, pid_t pid, const ChildPlan& plan) {
   }
 }
 
-// Writes without letting SIGPIPE kill the agent when the child has closed its stdin: SIGPIPE
-// is blocked in this thread for the write and a pending one we caused is consumed.
-ssize_t WriteWithoutSigpipe(int fd, const char* data, size_t size) {
-  sigset_t pipe_set, old_set, pending;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  sigpending(&pending);
-  bool was_pending = sigismember(&pending, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  ssize_t written = write(fd, data, size);
-  int error = errno;
-  if (written < 0 && error == EPIPE && !was_pending) {
-    timespec zero{0, 0};
-    sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-  errno = error;
-  return written;
-}
 
 void SetNonBlocking(const Fd& fd) {
   if (fd.valid()) fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK);

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "env/posix_io.h"
+
 namespace akg {
 namespace {
 
@@ -60,25 +62,6 @@ Result<std::string> FindProgram(const ProcessSpec& spec) {
   return InputError("program '" + name + "' not found in the child's PATH '" + path + "'");
 }
 
-// Writes without letting SIGPIPE kill the agent when the child has gone: SIGPIPE is blocked in
-// this thread for the write and a pending one we caused is consumed.
-ssize_t WriteWithoutSigpipe(int fd, const char* data, size_t size) {
-  sigset_t pipe_set, old_set, pending;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  sigpending(&pending);
-  bool was_pending = sigismember(&pending, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  ssize_t written = write(fd, data, size);
-  int error = errno;
-  if (written < 0 && error == EPIPE && !was_pending) {
-    timespec zero{0, 0};
-    sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-  errno = error;
-  return written;
-}
 
 std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));

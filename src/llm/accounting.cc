@@ -14,30 +14,29 @@ void Ledger::Record(const CallRecord& call, bool priced) {
   if (!priced) all_priced_ = false;
 }
 
+namespace {
+
+void Add(const CallRecord& c, AgentTotals* t) {
+  t->calls++;
+  if (!c.ok) t->failed_calls++;
+  t->usage += c.usage;
+  t->cost += c.cost;
+  t->seconds += c.seconds;
+}
+
+}  // namespace
+
 AgentTotals Ledger::Totals() const {
   std::lock_guard<std::mutex> lock(mutex_);
   AgentTotals t;
-  for (const auto& c : calls_) {
-    t.calls++;
-    if (!c.ok) t.failed_calls++;
-    t.usage += c.usage;
-    t.cost += c.cost;
-    t.seconds += c.seconds;
-  }
+  for (const auto& c : calls_) Add(c, &t);
   return t;
 }
 
 std::map<std::string, AgentTotals> Ledger::ByAgent() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::map<std::string, AgentTotals> by;
-  for (const auto& c : calls_) {
-    AgentTotals& t = by[c.agent];
-    t.calls++;
-    if (!c.ok) t.failed_calls++;
-    t.usage += c.usage;
-    t.cost += c.cost;
-    t.seconds += c.seconds;
-  }
+  for (const auto& c : calls_) Add(c, &by[c.agent]);
   return by;
 }
 
