@@ -122,10 +122,39 @@ long Millis(double seconds) { return seconds > 0 ? static_cast<long>(seconds * 1
 
 }  // namespace
 
+// One libcurl share object per transport, with a mutex for each kind of shared data.
+struct CurlTransport::Share {
+  CURLSH* handle = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+
+  Share() {
+    handle = curl_share_init();
+    if (!handle) return;
+    curl_share_setopt(handle, CURLSHOPT_LOCKFUNC, &Share::Lock);
+    curl_share_setopt(handle, CURLSHOPT_UNLOCKFUNC, &Share::Unlock);
+    curl_share_setopt(handle, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  }
+  ~Share() {
+    if (handle) curl_share_cleanup(handle);
+  }
+  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+    static_cast<Share*>(self)->locks[data].lock();
+  }
+  static void Unlock(CURL*, curl_lock_data data, void* self) {
+    static_cast<Share*>(self)->locks[data].unlock();
+  }
+};
+
 CurlTransport::CurlTransport() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  share_ = std::make_unique<Share>();
 }
+
+CurlTransport::~CurlTransport() = default;
 
 HttpResponse CurlTransport::Post(const HttpRequest& request, const HttpSink& sink) {
   HttpResponse response;
@@ -157,6 +186,7 @@ HttpResponse CurlTransport::Post(const HttpRequest& request, const HttpSink& sin
 
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  if (share_->handle) curl_easy_setopt(c, CURLOPT_SHARE, share_->handle);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_POST, 1L);

@@ -159,6 +159,53 @@ TEST(CurlTransportTest, PostsHeadersAndBodyAndStreamsTheReplyInPieces) {
   EXPECT_EQ(request.find("Expect:"), std::string::npos);
 }
 
+// Reads one more request from a kept-alive connection; "" when the client closes it (or 5 s
+// pass).
+std::string ReadNextRequest(int fd) {
+  std::string text;
+  char buffer[4096];
+  size_t want = std::string::npos;
+  while (want == std::string::npos || text.size() < want) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return "";
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return "";
+    text.append(buffer, static_cast<size_t>(n));
+    size_t end = text.find("\r\n\r\n");
+    if (want == std::string::npos && end != std::string::npos) {
+      size_t at = text.find("Content-Length: ");
+      size_t length = at == std::string::npos ? 0 : std::strtoul(text.c_str() + at + 16, nullptr, 10);
+      want = end + 4 + length;
+    }
+  }
+  return text;
+}
+
+TEST(CurlTransportTest, ConsecutiveCallsReuseOneKeptAliveConnection) {
+  std::atomic<int> connections{0}, requests{0};
+  TinyServer server([&](int fd, const std::string& first) {
+    connections++;
+    for (std::string request = first; !request.empty(); request = ReadNextRequest(fd)) {
+      requests++;
+      Send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+    }
+  });
+  {
+    CurlTransport transport;
+    for (int i = 0; i < 3; ++i) {
+      std::string body;
+      HttpResponse r = transport.Post(Request(server.Url("/v1/x")), [&](std::string_view c) {
+        body += c;
+        return true;
+      });
+      ASSERT_EQ(r.error, TransportError::kNone) << r.error_message;
+      EXPECT_EQ(body, "{}");
+    }
+  }  // the transport (and its connection cache) goes before the server
+  EXPECT_EQ(requests.load(), 3);
+  EXPECT_EQ(connections.load(), 1) << "each call opened its own connection";
+}
+
 TEST(CurlTransportTest, ErrorStatusKeepsTheBodyAndHeadersAndSkipsTheSink) {
   TinyServer server([](int fd, const std::string&) {
     std::string body = "{\"error\":{\"message\":\"slow down\"}}";
