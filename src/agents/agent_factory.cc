@@ -15,12 +15,12 @@ const char* kBuiltinNotice =
     "operators and fused chains, cpp and triton_cuda); configure models in .akg/settings.yaml "
     "or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL/AKG_STANDARD_API_KEY";
 
-std::string LevelOf(const DslConfig& config, const std::string& agent) {
+}  // namespace
+
+std::string AgentLevel(const DslConfig& config, const std::string& agent) {
   auto it = config.agent_model_config.find(agent);
   return it == config.agent_model_config.end() ? "standard" : it->second;
 }
-
-}  // namespace
 
 AgentSet MakeBuiltinAgents(const DslConfig& config) {
   AgentSet set;
@@ -50,7 +50,7 @@ Result<AgentSet> MakeAgents(const DslConfig& config, const Target& target, const
   LlmDesigner* llm_designer = nullptr;
   LlmKernelGen* llm_gen = nullptr;
   for (const std::string agent : {"kernel_designer", "kernel_gen", "task_constructor"}) {
-    std::string level = LevelOf(config, agent);
+    std::string level = AgentLevel(config, agent);
     AKG_ASSIGN_OR_RETURN(std::shared_ptr<LlmClient> client, deps.models->ForLevel(level));
     if (!client) {
       set.models[agent] = "builtin (level " + level + ")";

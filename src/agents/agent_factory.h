@@ -41,6 +41,9 @@ struct AgentDeps {
 // asked for a task or DSL it cannot handle fails later, when it is called, naming the fix.
 Result<AgentSet> MakeAgents(const DslConfig& config, const Target& target, const AgentDeps& deps);
 
+// The model level agent_model_config gives `agent` ("standard" when it names none).
+std::string AgentLevel(const DslConfig& config, const std::string& agent);
+
 // The builtin-only set (no settings, no LLM): what a fresh machine runs.
 AgentSet MakeBuiltinAgents(const DslConfig& config);
 

@@ -337,11 +337,7 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   auto llm_settings = RunLlmSettings(o);
   if (!llm_settings.ok()) return Fail(deps, llm_settings.status());
   Ledger ledger(deps.clock, llm_settings->budget);
-  std::vector<std::string> secrets;
-  for (const auto& [name, m] : llm_settings->models) {
-    if (!m.api_key.empty()) secrets.push_back(m.api_key);
-  }
-  auto recorder = std::make_shared<TranscriptRecorder>(secrets);
+  auto recorder = std::make_shared<TranscriptRecorder>(ApiKeys(*llm_settings));
   ModelRegistry registry(*llm_settings, LlmDeps{deps.runner, deps.clock}, &ledger, recorder);
   std::vector<fs::path> skill_roots = {HomeDir() / "skills"};
   for (const auto& d : llm_settings->skills_dirs) skill_roots.push_back(d);
@@ -359,9 +355,7 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
     if (!task.ok()) return Fail(deps, task.status());
   } else {
     *deps.out << "[task] inspecting the task with the harness\n";
-    auto constructor_llm = registry.ForLevel(p.config.agent_model_config.count("task_constructor")
-                                                 ? p.config.agent_model_config.at("task_constructor")
-                                                 : "fast");
+    auto constructor_llm = registry.ForLevel(AgentLevel(p.config, "task_constructor"));
     if (!constructor_llm.ok()) return Fail(deps, constructor_llm.status());
     task = StageTask(o, work->path(), &harness, p.config, constructor_llm->get(), p.target);
     if (!task.ok()) return Fail(deps, task.status());
@@ -429,9 +423,8 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   if (outcome->device_utilisation.is_null()) outcome->device_utilisation = pool.pool->Utilisation();
 
   RunSummary summary{&*task, p.target, &p.config, &*outcome, agents.models, run->path().string(),
-                     "", given.command_line, started, deps.clock->NowSeconds() - t0, interpreter};
-  if (recorder->calls() > 0) summary.llm = ledger.ToJson();
-  summary.skills = agents.skills_used();
+                     "", given.command_line, started, deps.clock->NowSeconds() - t0, interpreter,
+                     recorder->calls() > 0 ? ledger.ToJson() : Json(), agents.skills_used()};
   if (auto s = WriteResults(*run, &summary, *outcome); !s.ok()) return Fail(deps, s);
   *deps.out << "\n" << FormatFinalTable(summary);
   if (outcome->interrupted) return 130;

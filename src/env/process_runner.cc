@@ -146,39 +146,15 @@ struct ChildPlan {
   pid_t parent_pid = 0;
 };
 
-bool IsExecutableFile(const std::filesystem::path& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-         access(path.c_str(), X_OK) == 0;
-}
-
 // execvp's lookup, but through the child's PATH, done in the parent so that a missing program
 // is reported without forking.
 Status FindProgram(const ProcessSpec& spec, std::string* program) {
-  const std::string& name = spec.argv[0];
-  if (name.find('/') != std::string::npos) {
-    *program = name;  // execve resolves it after chdir(cwd)
+  if (spec.argv[0].find('/') != std::string::npos) {
+    *program = spec.argv[0];  // execve resolves it after chdir(cwd)
     return Status::Ok();
   }
-  auto path_var = spec.env.find("PATH");
-  if (path_var == spec.env.end()) {
-    return InputError("program '" + name + "' has no '/' and the child environment has no PATH");
-  }
-  const std::string& path = path_var->second;
-  for (size_t begin = 0; begin <= path.size();) {
-    size_t end = std::min(path.find(':', begin), path.size());
-    std::filesystem::path dir = path.substr(begin, end - begin);
-    if (dir.empty()) dir = ".";
-    std::filesystem::path candidate = dir / name;
-    if (candidate.is_relative() && !spec.cwd.empty()) candidate = spec.cwd / candidate;
-    if (IsExecutableFile(candidate)) {
-      std::error_code ignored;
-      *program = std::filesystem::absolute(candidate, ignored).string();
-      return Status::Ok();
-    }
-    begin = end + 1;
-  }
-  return InputError("program '" + name + "' not found in the child's PATH '" + path + "'");
+  AKG_ASSIGN_OR_RETURN(*program, FindInChildPath(spec));
+  return Status::Ok();
 }
 
 // Queues setrlimit(resource, {soft, hard}) for the child, clamped to the agent's hard limit.

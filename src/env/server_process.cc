@@ -31,37 +31,15 @@ std::string ErrnoText(const std::string& what, int error) {
   return what + ": " + std::strerror(error);
 }
 
-bool IsExecutableFile(const std::filesystem::path& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-         access(path.c_str(), X_OK) == 0;
-}
-
-// execvp's lookup through the child's PATH (not the agent's), as PosixProcessRunner does.
+// The program to spawn: a name with '/' taken from spec.cwd when relative, else looked up
+// through the child's PATH, as PosixProcessRunner does.
 Result<std::string> FindProgram(const ProcessSpec& spec) {
   const std::string& name = spec.argv[0];
-  if (name.find('/') != std::string::npos) {
-    std::filesystem::path path = name;
-    if (path.is_relative() && !spec.cwd.empty()) path = spec.cwd / path;
-    return path.string();
-  }
-  auto path_var = spec.env.find("PATH");
-  if (path_var == spec.env.end()) {
-    return InputError("program '" + name + "' has no '/' and the child environment has no PATH");
-  }
-  const std::string& path = path_var->second;
-  for (size_t begin = 0; begin <= path.size();) {
-    size_t end = std::min(path.find(':', begin), path.size());
-    std::filesystem::path dir = path.substr(begin, end - begin);
-    if (dir.empty()) dir = ".";
-    std::filesystem::path candidate = dir / name;
-    if (candidate.is_relative() && !spec.cwd.empty()) candidate = spec.cwd / candidate;
-    if (IsExecutableFile(candidate)) return candidate.string();
-    begin = end + 1;
-  }
-  return InputError("program '" + name + "' not found in the child's PATH '" + path + "'");
+  if (name.find('/') == std::string::npos) return FindInChildPath(spec);
+  std::filesystem::path path = name;
+  if (path.is_relative() && !spec.cwd.empty()) path = spec.cwd / path;
+  return path.string();
 }
-
 
 std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));

@@ -10,14 +10,6 @@ ModelRegistry::ModelRegistry(LlmSettings settings, LlmDeps deps, Ledger* ledger,
                              std::shared_ptr<TranscriptRecorder> recorder)
     : settings_(std::move(settings)), deps_(deps), ledger_(ledger), recorder_(std::move(recorder)) {}
 
-std::vector<std::string> ModelRegistry::Secrets() const {
-  std::vector<std::string> keys;
-  for (const auto& [name, m] : settings_.models) {
-    if (!m.api_key.empty()) keys.push_back(m.api_key);
-  }
-  return keys;
-}
-
 Result<std::shared_ptr<LlmClient>> ModelRegistry::Build(const ModelSpec& spec) {
   std::shared_ptr<LlmClient> client;
   if (spec.provider == "openai" || spec.provider == "anthropic") {

@@ -35,8 +35,6 @@ class ModelRegistry {
   // "openai-compatible deepseek-chat at https://... (model 'ds')" or "builtin".
   std::string DescribeLevel(const std::string& level) const;
   const LlmSettings& settings() const { return settings_; }
-  // Every API key of the configured models (for redaction).
-  std::vector<std::string> Secrets() const;
 
  private:
   Result<std::shared_ptr<LlmClient>> Build(const ModelSpec& spec);

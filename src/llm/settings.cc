@@ -390,6 +390,14 @@ std::optional<ModelSpec> ResolveLevel(const LlmSettings& settings, const std::st
   return std::nullopt;
 }
 
+std::vector<std::string> ApiKeys(const LlmSettings& settings) {
+  std::vector<std::string> keys;
+  for (const auto& [name, m] : settings.models) {
+    if (!m.api_key.empty()) keys.push_back(m.api_key);
+  }
+  return keys;
+}
+
 std::string RedactSecrets(const std::string& text, const std::vector<std::string>& keys) {
   std::string out = text;
   for (const auto& key : keys) {

@@ -79,6 +79,9 @@ Result<LlmSettings> LoadLlmSettings(const std::filesystem::path& project_dir, co
 // standard: complex, fast; fast: standard, complex). nullopt = no model at all (builtin).
 std::optional<ModelSpec> ResolveLevel(const LlmSettings& settings, const std::string& level);
 
+// Every API key of the configured models (for redaction in transcripts).
+std::vector<std::string> ApiKeys(const LlmSettings& settings);
+
 // Replaces every occurrence of each given key (4 characters or longer) with "[redacted]".
 std::string RedactSecrets(const std::string& text, const std::vector<std::string>& keys);
 

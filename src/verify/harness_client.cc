@@ -22,16 +22,6 @@ bool MentionsMissingModule(const std::string& log, const std::string& module) {
   return log.find("No module named '" + module + "'") != std::string::npos;
 }
 
-TimingStats ParseStats(const Json& j) {
-  TimingStats s;
-  s.median_ms = NumberOr(j, "median_ms", 0.0);
-  s.p10_ms = NumberOr(j, "p10_ms", 0.0);
-  s.p90_ms = NumberOr(j, "p90_ms", 0.0);
-  s.mean_ms = NumberOr(j, "mean_ms", 0.0);
-  s.runs = static_cast<int>(NumberOr(j, "runs", 0));
-  return s;
-}
-
 std::string InspectErrorHint(const std::string& kind) {
   if (kind == "missing_model")
     return "a task must define class Model(nn.Module), get_inputs() and get_init_inputs()";
@@ -47,7 +37,7 @@ void ParseBaselinesAndSol(const Json& r, ProfileResult* p) {
       r["baselines"].contains("torch_compile")) {
     const Json& tc = r["baselines"]["torch_compile"];
     if (tc.is_object() && tc.contains("median_ms")) {
-      p->torch_compile = ParseStats(tc);
+      p->torch_compile = TimingStatsFromJson(tc);
     } else if (tc.is_object()) {
       p->torch_compile_error = StringOr(tc, "error", "torch.compile failed");
     }
@@ -354,8 +344,8 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
                                   : "profiling failed";
     return p;
   }
-  p.reference = ParseStats(r.contains("reference") ? r["reference"] : Json());
-  p.candidate = ParseStats(r.contains("candidate") ? r["candidate"] : Json());
+  p.reference = TimingStatsFromJson(r.contains("reference") ? r["reference"] : Json());
+  p.candidate = TimingStatsFromJson(r.contains("candidate") ? r["candidate"] : Json());
   p.speedup_vs_eager = NumberOr(r, "speedup_vs_eager", 0.0);
   ParseBaselinesAndSol(r, &p);
   p.performance_valid = r.contains("performance_valid") && r["performance_valid"].is_boolean() &&

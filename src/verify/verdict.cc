@@ -31,4 +31,19 @@ VerdictKind VerdictFromName(const std::string& name) {
   return VerdictKind::kRuntimeError;
 }
 
+Json ToJson(const TimingStats& t) {
+  return {{"median_ms", t.median_ms}, {"p10_ms", t.p10_ms}, {"p90_ms", t.p90_ms},
+          {"mean_ms", t.mean_ms}, {"runs", t.runs}};
+}
+
+TimingStats TimingStatsFromJson(const Json& j) {
+  TimingStats t;
+  t.median_ms = NumberOr(j, "median_ms", 0);
+  t.p10_ms = NumberOr(j, "p10_ms", 0);
+  t.p90_ms = NumberOr(j, "p90_ms", 0);
+  t.mean_ms = NumberOr(j, "mean_ms", 0);
+  t.runs = static_cast<int>(NumberOr(j, "runs", 0));
+  return t;
+}
+
 }  // namespace akg

@@ -32,6 +32,11 @@ struct TimingStats {
   int runs = 0;
 };
 
+// {"median_ms", "p10_ms", "p90_ms", "mean_ms", "runs"}: the harness's form and the run folder's.
+Json ToJson(const TimingStats& t);
+// Lenient: missing or mistyped fields read as 0.
+TimingStats TimingStatsFromJson(const Json& j);
+
 struct ProfileResult {
   bool ok = false;
   std::string error;             // one line when !ok

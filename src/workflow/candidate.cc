@@ -5,21 +5,6 @@
 namespace akg {
 namespace {
 
-Json StatsJson(const TimingStats& t) {
-  return {{"median_ms", t.median_ms}, {"p10_ms", t.p10_ms}, {"p90_ms", t.p90_ms},
-          {"mean_ms", t.mean_ms}, {"runs", t.runs}};
-}
-
-TimingStats StatsFrom(const Json& j) {
-  TimingStats t;
-  t.median_ms = NumberOr(j, "median_ms", 0);
-  t.p10_ms = NumberOr(j, "p10_ms", 0);
-  t.p90_ms = NumberOr(j, "p90_ms", 0);
-  t.mean_ms = NumberOr(j, "mean_ms", 0);
-  t.runs = static_cast<int>(NumberOr(j, "runs", 0));
-  return t;
-}
-
 Json VerdictJson(const Verdict& v) {
   return {{"verdict", VerdictName(v.kind)}, {"reason", v.reason}, {"message", v.message},
           {"seconds", v.wall_seconds}};
@@ -63,9 +48,9 @@ std::string CandidateRecord::Summary() const {
 Json ProfileToJson(const ProfileResult& p) {
   if (!p.ok) return {{"ok", false}, {"error", p.error}};
   Json j = {{"ok", true},
-            {"reference_eager", StatsJson(p.reference)},
-            {"kernel", StatsJson(p.candidate)},
-            {"torch_compile", p.torch_compile ? StatsJson(*p.torch_compile) : Json(nullptr)},
+            {"reference_eager", ToJson(p.reference)},
+            {"kernel", ToJson(p.candidate)},
+            {"torch_compile", p.torch_compile ? ToJson(*p.torch_compile) : Json(nullptr)},
             {"speedup_vs_eager", p.speedup_vs_eager},
             {"speedup_vs_torch_compile",
              p.speedup_vs_torch_compile ? Json(*p.speedup_vs_torch_compile) : Json(nullptr)},
@@ -86,10 +71,10 @@ ProfileResult ProfileFromJson(const Json& j) {
     p.error = StringOr(j, "error", "profiling failed");
     return p;
   }
-  p.reference = StatsFrom(j.value("reference_eager", Json::object()));
-  p.candidate = StatsFrom(j.value("kernel", Json::object()));
+  p.reference = TimingStatsFromJson(j.value("reference_eager", Json::object()));
+  p.candidate = TimingStatsFromJson(j.value("kernel", Json::object()));
   if (j.contains("torch_compile") && j["torch_compile"].is_object()) {
-    p.torch_compile = StatsFrom(j["torch_compile"]);
+    p.torch_compile = TimingStatsFromJson(j["torch_compile"]);
   }
   p.torch_compile_error = StringOr(j, "torch_compile_error", "");
   p.speedup_vs_eager = NumberOr(j, "speedup_vs_eager", 0);

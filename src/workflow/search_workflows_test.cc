@@ -95,7 +95,9 @@ TEST_F(SearchWorkflowTest, EvolveImprovesOnItsFirstKernelAndRecordsLineage) {
     EXPECT_TRUE(meta.contains("parent") && meta.contains("inspirations") &&
                 meta.contains("island") && meta.contains("round") && meta.contains("device"));
     EXPECT_EQ(fs::exists(runs_[0]->Resolve(c.code_path())), c.generation.ok()) << c.id;
-    if (c.round > 0) EXPECT_FALSE(c.inspirations.empty()) << c.id;
+    if (c.round > 0) {
+      EXPECT_FALSE(c.inspirations.empty()) << c.id;
+    }
   }
   EXPECT_TRUE(fs::exists(runs_[0]->Resolve("search_log.jsonl")));
   EXPECT_TRUE(out->device_utilisation.is_object());

@@ -101,7 +101,11 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     StepInput in;
     in.record.id = fmt::format("attempt-{:02d}", step);
     in.record.dir = fmt::format("attempts/{:02d}", step);
-    in.gen = GenRequest{ctx.task, ctx.target, out.design ? &*out.design : nullptr, step, history};
+    in.gen.task = ctx.task;
+    in.gen.target = ctx.target;
+    in.gen.design = out.design ? &*out.design : nullptr;
+    in.gen.attempt = step;
+    in.gen.history = history;
     in.write_meta = false;
     CandidateRecord c = RunCoreStep(ctx, std::move(in));
     if (!c.generation.ok()) {
@@ -135,7 +139,9 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   WorkflowOutcome out;
   out.workflow = "kernelgen_only";
   out.unverified = true;
-  GenRequest gen{ctx.task, ctx.target, nullptr, 1, {}};
+  GenRequest gen;
+  gen.task = ctx.task;
+  gen.target = ctx.target;
   AKG_ASSIGN_OR_RETURN(Candidate c, ctx.kernel_gen->Generate(gen));
   Attempt a;
   a.number = 1;

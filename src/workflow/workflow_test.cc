@@ -31,7 +31,7 @@ class ScriptedGen : public KernelGen {
     if (!r.history.empty()) last_feedback = r.history.back().message;
     had_design.push_back(r.design != nullptr);
     if (r.attempt > static_cast<int>(codes_.size())) return UnsupportedError("script exhausted");
-    return Candidate{codes_[r.attempt - 1], "variant " + std::to_string(r.attempt)};
+    return Candidate{codes_[r.attempt - 1], "variant " + std::to_string(r.attempt), nullptr};
   }
   std::vector<size_t> feedback_sizes;
   std::vector<bool> had_design;
