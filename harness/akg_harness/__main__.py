@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .errors import RequestError, TaskError
 from .request import load_request
 from .results import write_result
+from . import trace
 
 EXIT_OK = 0
 EXIT_BAD_REQUEST = 2
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    trace.start()
     args = _parser().parse_args(argv)
     command = next(c for c in COMMANDS if c.name == args.command)
     try:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import candidate, sol, timing, values
+from . import candidate, sol, timing, trace, values
 from .devices import DevicePlan, resolve
 from .errors import CandidateError, TaskError, one_line
 from .peaks import device_name
@@ -200,18 +200,19 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     seed = request["seed"]
     init = init_inputs(task, seed)
     reference = build_reference(task, init, seed, plan)
+    trace.note(f"profile on {plan.device_used}: reference built")
     try:
         model_new = candidate.load_candidate(request["candidate_path"])
         model = candidate.construct(model_new, init, seed, plan)
     except CandidateError as e:
         return _error(e.verdict, e.message, e.log)
+    trace.note("candidate imported and constructed")
     reference_sets = draw_input_sets(task, seed, plan, int(_option(request, "input_sets")))
     candidate_sets = [values.clone(s) for s in reference_sets]
     work = _count_work(reference, reference_sets[0], plan)
     performance_valid = not plan.triton_interpreter
     timer = timing.make_timer(plan.device)
-    print(f"[akg_harness] profiling on {plan.device_used} with {timer.method}, "
-          f"{len(reference_sets)} input sets", file=sys.stderr)
+    trace.note(f"profiling with {timer.method}, {len(reference_sets)} input sets")
 
     session = _Session(timer, request, plan)
     session.subjects.append(timing.Subject(EAGER, _reference_call(reference), reference_sets))
@@ -223,6 +224,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         else:
             try:
                 subject, session.compile_s = _compile_baseline(reference, reference_sets, plan)
+                trace.note(f"torch.compile baseline compiled in {session.compile_s:.2f} s")
                 session.subjects.append(subject)
             except BaselineFailed as e:
                 session._drop_compile(e)
@@ -232,6 +234,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     except CandidateError as e:
         return _error(e.verdict, e.message, e.log)
 
+    trace.note("timing done")
     ref_stats = session.measured[EAGER].stats()
     cand_stats = session.measured[CANDIDATE].stats()
     baselines: dict[str, Any] = {EAGER: ref_stats}

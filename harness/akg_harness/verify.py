@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from . import candidate, compare, runtime_proof, trial
+from . import candidate, compare, runtime_proof, trace, trial
 from .devices import DevicePlan, resolve
 from .errors import PASSED, REJECTED, CandidateError, RequestError
 from .integrity.static_rules import check_source
@@ -114,22 +114,25 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     session = trial.Session(task, plan, store, request["atol"], request["rtol"],
                             enforce_proof=prove)
     report = Report(plan, request)
+    trace.note(f"verify on {plan.device_used}: task loaded")
     prepared = trial.prepare(session, 0, request["seed"])
+    trace.note("trial 0's reference outputs ready"
+               + (" (from the run's cache)" if prepared.record.reference_cached else ""))
     report.first_dtype = next((o.dtype for o in prepared.reference.first
                                if isinstance(o, torch.Tensor)), None)
     try:
         model_new = _load(request, session, report, skip_static)
+        trace.note("candidate checked and imported")
         for t in range(request["trials"]):
             if t:
                 del prepared  # frees the last trial's tensors before drawing new ones
                 prepared = trial.prepare(session, t, request["seed"] + t)
             report.trials.append(prepared.record)
             trial.run(session, model_new, prepared, noop_check=(t == 0))
-            print(f"[akg_harness] verify trial {t} ({prepared.record.distribution}): passed",
-                  file=sys.stderr)
+            trace.note(f"verify trial {t} ({prepared.record.distribution}): passed")
     except CandidateError as e:
         report.proof = session.counter.proof()
-        print(f"[akg_harness] verify: {e.verdict} ({e.reason}): {e.message}", file=sys.stderr)
+        trace.note(f"verify: {e.verdict} ({e.reason}): {e.message}")
         return report.result(e.verdict, e.message, e.log, e.reason)
     report.proof = session.counter.proof()
     worst = max(t.comparison.max_abs_err for t in report.trials)

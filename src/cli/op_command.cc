@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <filesystem>
 #include <ostream>
 
@@ -327,6 +329,13 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   ho.triton_interpret = interpreter;
   ho.limits.core_dumps = false;
   ho.limits.open_files = 4096;
+  ho.mode = HarnessModeFromName(p.config.harness_mode);
+  // A warm server that cannot start (or dies for good) is said once per device, not hidden.
+  auto note_mu = std::make_shared<std::mutex>();
+  ho.on_note = [err = deps.err, note_mu](const std::string& note) {
+    std::lock_guard<std::mutex> lock(*note_mu);
+    *err << "akg_cli: note: " << note << "\n";
+  };
   HarnessClient harness(deps.runner, ho);
   if (interpreter) {
     *deps.err << "akg_cli: note: no CUDA device on this machine: Triton kernels run under "

@@ -96,6 +96,9 @@ std::string FormatUtilisation(const Json& u) {
     out += fmt::format("{}{} {:.0f}% ({} leases)", out.empty() ? "" : ", ",
                        d.value("device", std::string("?")), 100 * NumberOr(d, "utilisation", 0),
                        static_cast<int>(NumberOr(d, "leases", 0)));
+    // Only the exception is worth a word: a cold harness costs seconds per candidate.
+    std::string mode = d.value("harness", std::string());
+    if (mode.rfind("cold", 0) == 0) out += ", harness " + mode;
   }
   return out;
 }

@@ -4,7 +4,7 @@
 //   inspect.json       the harness's description of the task
 //   design.md          the KernelDesigner's sketch (design.json: its hints)
 //   attempts/NN/       kernel.py, verify.json, verify.log for every KernelGen attempt
-//   candidates/<id>/   searches: kernel.py, verify.json/.log, profile.json, meta.json (lineage:
+//   candidates/<id>/   searches: kernel.py, verify.json/.log, profile.json/.log, meta.json (lineage:
 //                      parent, inspirations, island, round, seed; device; timings)
 //   search_log.jsonl   searches: every ask/tell call, for --resume
 //   run.json           the target, workflow and devices of the run (config_override.yaml: --config)

@@ -53,6 +53,7 @@ Status WriteRecordFiles(const WorkflowContext& ctx, const CandidateRecord& c, bo
     Json j = c.profile->details.is_object() ? c.profile->details : ProfileToJson(*c.profile);
     if (!c.profile->ok) j["error"] = c.profile->error;
     AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/profile.json", j));
+    if (!c.profile->log.empty()) AKG_RETURN_IF_ERROR(run.WriteText(c.dir + "/profile.log", c.profile->log));
   }
   if (c.reverification) {
     AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/reverify.json", VerdictFileJson(*c.reverification, "")));

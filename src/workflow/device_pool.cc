@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "verify/harness_client.h"
+
 namespace akg {
 
 DevicePool::DevicePool(std::vector<Slot> slots, Clock* clock)
@@ -64,7 +66,9 @@ Json DevicePool::Utilisation() const {
     double u = span > 0 ? busy / span : 0;
     total += u;
     devices.push_back({{"device", slots_[i].label}, {"busy_s", busy}, {"leases", leases_[i]},
-                       {"utilisation", u}});
+                       {"utilisation", u},
+                       {"harness", slots_[i].harness != nullptr ? slots_[i].harness->ModeDescription()
+                                                                : std::string()}});
   }
   return {{"span_s", span},
           {"mean_utilisation", slots_.empty() ? 0 : total / slots_.size()},

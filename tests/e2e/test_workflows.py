@@ -44,11 +44,14 @@ def test_kernelgen_only_says_unverified_then_verifier_only_verifies_it(run_cli, 
     ver = tmp_path / "ver"
     r = run_cli("op", *CPU_TARGET, "--task", str(EXAMPLES / "relu.py"), "--out", str(ver),
                 "--workflow", "verifier_only", "--kernel", str(gen / "kernel.py"),
-                *config(tmp_path))
+                *config(tmp_path, SEARCH_YAML + "harness_mode: cold\n"))
     assert r.returncode == 0, r.stdout + r.stderr
     rep = report(ver)
     assert rep["verified"] is True and rep["profile"]["ok"] is True
     assert rep["device_utilisation"]["devices"][0]["leases"] == 1
+    # the config's harness_mode is obeyed, and a cold harness is said in the final table
+    assert rep["device_utilisation"]["devices"][0]["harness"] == "cold"
+    assert "harness cold" in r.stdout
 
 
 def test_verifier_only_reports_a_wrong_kernel(run_cli, tmp_path):
@@ -78,6 +81,11 @@ def test_evolve_keeps_every_candidate_with_lineage_and_a_leaderboard(run_cli, tm
         meta = json.loads((out / c["dir"] / "meta.json").read_text())
         assert meta["id"] == c["id"] and "inspirations" in meta and meta["device"] == "cpu#0"
     assert rep["device_utilisation"]["devices"][0]["leases"] == 4
+    assert rep["device_utilisation"]["devices"][0]["harness"] == "warm"
+    # each harness child's log says where its time went
+    first = out / rep["candidates"][0]["dir"]
+    assert "[akg_harness +" in (first / "verify.log").read_text()
+    assert "timing done" in (first / "profile.log").read_text()
     assert "rank" in r.stdout and "device utilisation" in r.stdout
     assert "## Leaderboard" in (out / "report.md").read_text()
 
