@@ -354,6 +354,11 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   if (!skills.ok()) return Fail(deps, skills.status());
   if (!o.replay.empty()) *deps.err << "akg_cli: note: replaying the LLM transcript of " << o.replay << "\n";
 
+  // The device pool: slot 0 is the client that inspects the task (same device); the other
+  // slots' harness servers start now, importing torch while the task is inspected.
+  OwnedDevicePool pool = MakeDevicePool(deps.runner, ho, p.devices, p.config.search.cpu_slots,
+                                        deps.clock, &harness);
+
   std::optional<RunFolder> run;
   Result<TaskInfo> task = Status::Ok();
   if (!o.resume.empty()) {
@@ -395,9 +400,6 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
 
   if (auto st = recorder->Attach(run->Resolve("llm")); !st.ok()) return Fail(deps, st);
 
-  // The device pool: slot 0 is the client that inspected the task (same device).
-  OwnedDevicePool pool = MakeDevicePool(deps.runner, ho, p.devices, p.config.search.cpu_slots,
-                                        deps.clock, &harness);
   Progress progress(deps.out, deps.terminal);
   WorkflowContext ctx;
   ctx.task = &*task;

@@ -81,7 +81,23 @@ HarnessClient::HarnessClient(ProcessRunner* runner, ServerLauncher* launcher,
                              HarnessOptions options)
     : runner_(runner), launcher_(launcher), options_(std::move(options)) {}
 
-HarnessClient::~HarnessClient() = default;
+HarnessClient::~HarnessClient() {
+  if (!starter_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    if (warm_) warm_->AbortStart();  // closing early (a bad task, Ctrl-C): stop waiting
+  }
+  starter_.join();
+}
+
+void HarnessClient::StartInBackground() {
+  WarmHarness* warm = Warm();
+  if (warm == nullptr || starter_.joinable()) return;
+  starter_ = std::thread([this, warm] {
+    Status s = warm->Start();
+    if (!s.ok() && s.kind() != ErrorKind::kCancelled) FallBackToCold(s.message());
+  });
+}
 
 WarmHarness* HarnessClient::Warm() {
   std::lock_guard<std::mutex> lock(warm_mu_);

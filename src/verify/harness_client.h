@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/json.h"
@@ -113,6 +114,12 @@ class HarnessClient {
   // Measures this device's copy bandwidth and matmul rates (the harness's `peaks` command).
   Result<Json> MeasurePeaks(double timeout_s);
 
+  // Warm mode: starts the harness server now on a background thread, so it imports torch while
+  // the caller does other work (other devices' servers, inspection, design) and the first call
+  // finds it ready. A server that cannot start means cold mode, with the usual note. No-op when
+  // cold or already started.
+  void StartInBackground();
+
   const HarnessOptions& options() const { return options_; }
   // "warm", "cold", or "cold (the warm harness server did not start: ...)".
   std::string ModeDescription();
@@ -140,6 +147,7 @@ class HarnessClient {
   std::mutex warm_mu_;  // warm_, cold_reason_
   std::unique_ptr<WarmHarness> warm_;
   std::string cold_reason_;  // why warm mode gave up; empty while it has not
+  std::thread starter_;      // StartInBackground's; joined (after AbortStart) on destruction
 };
 
 // One-line summary of a failed harness child (signal, exit code, last line of stderr).

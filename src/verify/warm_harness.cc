@@ -124,11 +124,11 @@ class WarmHarness::Session {
   ServerProcess& process() { return *process_; }
 
   // Waits for the ready line; an error names why the server did not come up.
-  Status AwaitReady(double timeout_s) {
+  Status AwaitReady(double timeout_s, const std::atomic<bool>& abort) {
     auto start = Clock::now();
     std::unique_lock<std::mutex> lock(mu);
     while (!ready && !dead) {
-      if (CancelRequested()) return Status::Error(ErrorKind::kCancelled, "interrupted");
+      if (CancelRequested() || abort) return Status::Error(ErrorKind::kCancelled, "interrupted");
       if (Since(start) > timeout_s) {
         return InternalError(fmt::format("no ready line within {:.0f} s", timeout_s));
       }
@@ -259,6 +259,15 @@ WarmHarness::WarmHarness(ServerLauncher* launcher, WarmHarnessOptions options)
 
 WarmHarness::~WarmHarness() { Shutdown(); }
 
+Status WarmHarness::Start() {
+  auto session = CurrentSession();
+  if (session.ok()) return Status::Ok();
+  return Status::Error(session.status().kind(),
+                       "the warm harness server did not start: " + session.status().message());
+}
+
+void WarmHarness::AbortStart() { abort_start_ = true; }
+
 void WarmHarness::Shutdown() {
   std::shared_ptr<Session> session;
   {
@@ -286,7 +295,10 @@ Result<std::shared_ptr<WarmHarness::Session>> WarmHarness::CurrentSession() {
     std::lock_guard<std::mutex> lock(mu_);
     ++servers_started_;
   }
-  AKG_RETURN_IF_ERROR(session->AwaitReady(options_.start_timeout_s));
+  if (Status ready = session->AwaitReady(options_.start_timeout_s, abort_start_); !ready.ok()) {
+    session->process().Stop(0);  // no children before the ready line: nothing to wait for
+    return ready;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   current_ = session;
   return session;

@@ -16,6 +16,7 @@
 // (SIGTERM, grace, SIGKILL), answers `cancelled`, and exits.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -65,6 +66,13 @@ class WarmHarness {
   // the ProcessResult.
   Result<ProcessResult> Run(const WarmRun& run);
 
+  // Starts the server now (if none runs) and waits for its ready line, so the first Run does
+  // not pay for the imports; the same error as Run's when it cannot start.
+  Status Start();
+  // Makes a start in progress (and later ones) give up at once: for an owner that is closing
+  // while a background Start still waits for the server's imports.
+  void AbortStart();
+
   // Stops the current server, if any; the next Run starts a fresh one.
   void Shutdown();
 
@@ -82,6 +90,7 @@ class WarmHarness {
   ServerLauncher* launcher_;
   WarmHarnessOptions options_;
   std::mutex start_mu_;  // held while a server starts, so only one starts at a time
+  std::atomic<bool> abort_start_{false};
   std::mutex mu_;        // current_, servers_started_, next_id_ (held briefly)
   std::shared_ptr<Session> current_;
   int servers_started_ = 0;

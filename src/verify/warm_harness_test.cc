@@ -275,6 +275,50 @@ TEST_F(WarmHarnessTest, FallsBackToColdWithOneNoteWhenTheServerCannotStart) {
   EXPECT_EQ(client->ModeDescription().rfind("cold (", 0), 0u);
 }
 
+TEST_F(WarmHarnessTest, StartInBackgroundHasTheServerReadyBeforeTheFirstCall) {
+  HarnessClient* client = Client(Options());
+  client->StartInBackground();
+  client->StartInBackground();  // a second call is a no-op
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (ServerPid(client) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  int pid = ServerPid(client);
+  ASSERT_GT(pid, 0) << "the server never became ready";
+  Verdict v = client->Verify(Relu(kSource / "harness/tests/fixtures/relu_task.py"));
+  EXPECT_EQ(v.kind, VerdictKind::kPassed) << v.message;
+  EXPECT_EQ(ServerPid(client), pid);  // the call used the server started in the background
+  EXPECT_TRUE(notes_.empty());
+}
+
+TEST_F(WarmHarnessTest, AClientClosingDuringABackgroundStartDoesNotWaitForTheImports) {
+  auto start = std::chrono::steady_clock::now();
+  {
+    HarnessClient client(&runner_, Options());
+    client.StartInBackground();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the server is importing torch
+  }
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(s, 1.5);  // a tick of the ready wait, not the seconds of torch's import
+  EXPECT_TRUE(notes_.empty());  // giving up on purpose is not a fallback
+}
+
+TEST_F(WarmHarnessTest, ABackgroundStartThatFailsMeansColdWithOneNote) {
+  HarnessOptions ho = Options();
+  ho.harness_dir = root_ / "no_harness_here";
+  {
+    HarnessClient client(&runner_, ho);
+    client.StartInBackground();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (client.ModeDescription() == "warm" && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(client.ModeDescription().rfind("cold (", 0), 0u);
+  }  // joins the starting thread, so its note is in
+  ASSERT_EQ(notes_.size(), 1u);
+  EXPECT_NE(notes_[0].find("did not start"), std::string::npos) << notes_[0];
+}
+
 TEST(WarmHarnessPlainTest, AFakeRunnerKeepsTheClientOnTheColdPath) {
   FakeProcessRunner fake;
   HarnessOptions ho;

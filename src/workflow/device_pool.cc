@@ -9,7 +9,7 @@ namespace akg {
 DevicePool::DevicePool(std::vector<Slot> slots, Clock* clock)
     : slots_(std::move(slots)),
       clock_(clock),
-      created_s_(clock->NowSeconds()),
+      first_lease_s_(-1),
       in_use_(slots_.size(), false),
       since_(slots_.size(), 0),
       busy_s_(slots_.size(), 0),
@@ -34,6 +34,7 @@ DevicePool::Lease DevicePool::Acquire() {
   in_use_[slot] = true;
   ++leases_[slot];
   double now = clock_->NowSeconds();
+  if (first_lease_s_ < 0) first_lease_s_ = now;
   since_[slot] = now;
   freed_.notify_all();  // the next ticket may take another free slot
   return Lease(this, slot, now - asked);
@@ -58,7 +59,7 @@ int DevicePool::busy() const {
 Json DevicePool::Utilisation() const {
   std::lock_guard<std::mutex> lock(mutex_);
   double now = clock_->NowSeconds();
-  double span = now - created_s_;
+  double span = first_lease_s_ < 0 ? 0 : now - first_lease_s_;
   Json devices = Json::array();
   double total = 0;
   for (size_t i = 0; i < slots_.size(); ++i) {
@@ -104,6 +105,7 @@ OwnedDevicePool MakeDevicePool(ProcessRunner* runner, const HarnessOptions& base
     o.work_root = base.work_root / fmt::format("slot-{}", i);
     if (cuda) o.visible_devices = std::to_string(devices[i]);
     owned.clients.push_back(std::make_unique<HarnessClient>(runner, o));
+    owned.clients.back()->StartInBackground();  // every device's server warms up at once
     slots.push_back({label, owned.clients.back().get()});
   }
   owned.pool = std::make_unique<DevicePool>(std::move(slots), clock);

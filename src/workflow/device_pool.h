@@ -50,7 +50,8 @@ class DevicePool {
   Lease Acquire();
   size_t size() const { return slots_.size(); }
   int busy() const;
-  // Per slot: label, busy_s, leases, utilisation (busy / time since the pool was made); plus
+  // Per slot: label, busy_s, leases, utilisation (busy / time since the first lease), harness
+  // mode; plus
   // the mean and the time span.
   Json Utilisation() const;
 
@@ -59,7 +60,7 @@ class DevicePool {
 
   std::vector<Slot> slots_;
   Clock* clock_;
-  double created_s_;
+  double first_lease_s_;  // utilisation counts from the first lease (-1: none yet)
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<bool> in_use_;
