@@ -168,8 +168,8 @@ std::map<std::string, std::string> HarnessClient::ChildEnvironment(
   env["PYTHONPATH"] = options_.harness_dir.string();
   env["PYTHONDONTWRITEBYTECODE"] = "1";
   env["PYTHONUNBUFFERED"] = "1";
-  env["AKG_KERNEL_CACHE"] = (options_.work_root / "kernel_cache").string();
-  env["TRITON_CACHE_DIR"] = (options_.work_root / "triton_cache").string();
+  env["AKG_KERNEL_CACHE"] = (CacheRoot() / "kernel_cache").string();
+  env["TRITON_CACHE_DIR"] = (CacheRoot() / "triton_cache").string();
   if (!options_.visible_devices.empty()) env["CUDA_VISIBLE_DEVICES"] = options_.visible_devices;
   if (options_.triton_interpret) env["TRITON_INTERPRET"] = "1";
   return env;
@@ -255,7 +255,7 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
                   {"policy", req.policy},
                   {"extra_glue", req.extra_glue}};
   if (req.reference_cache) {
-    request["reference_cache_dir"] = (options_.work_root / "reference_cache").string();
+    request["reference_cache_dir"] = (CacheRoot() / "reference_cache").string();
   }
   Verdict v;
   auto out = Call("verify", request, req.timeout_s);

@@ -46,6 +46,11 @@ struct HarnessOptions {
   std::string python = "python3";     // interpreter with torch (and triton for Triton DSLs)
   std::filesystem::path harness_dir;  // folder that holds the akg_harness package
   std::filesystem::path work_root;    // each call gets its own folder under here
+  // Where compiled kernels (Triton's cache, native builds) and reference outputs are kept;
+  // empty = work_root. A device pool gives all its slots one, so a kernel compiled or a
+  // reference computed on one device is not redone on the next (entries are written aside
+  // and renamed, so concurrent children are safe; reference entries are keyed by device name).
+  std::filesystem::path cache_root;
   std::string device = "cpu";         // "cpu" | "cuda" (what the harness is asked to use)
   std::string visible_devices;        // CUDA_VISIBLE_DEVICES for the child ("" = leave unset)
   bool triton_interpret = false;      // run Triton kernels under its CPU interpreter
@@ -138,6 +143,9 @@ class HarnessClient {
                          const std::filesystem::path& request_path,
                          const std::filesystem::path& result_path);
   WarmHarness* Warm();  // the warm harness, created on first use; null when running cold
+  const std::filesystem::path& CacheRoot() const {
+    return options_.cache_root.empty() ? options_.work_root : options_.cache_root;
+  }
   void FallBackToCold(const std::string& why);
 
   ProcessRunner* runner_;

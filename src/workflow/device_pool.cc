@@ -103,6 +103,7 @@ OwnedDevicePool MakeDevicePool(ProcessRunner* runner, const HarnessOptions& base
     }
     HarnessOptions o = base;
     o.work_root = base.work_root / fmt::format("slot-{}", i);
+    if (o.cache_root.empty()) o.cache_root = base.work_root;  // slot 0's: shared by all
     if (cuda) o.visible_devices = std::to_string(devices[i]);
     owned.clients.push_back(std::make_unique<HarnessClient>(runner, o));
     owned.clients.back()->StartInBackground();  // every device's server warms up at once

@@ -62,6 +62,13 @@ TEST(DevicePoolTest, CpuBackendHasTheConfiguredSlotsWithOwnWorkFolders) {
   OwnedDevicePool owned = MakeDevicePool(&runner, base, {0, 1, 2}, 3, &clock);
   ASSERT_EQ(owned.pool->size(), 3u);
   EXPECT_EQ(owned.clients[1]->options().work_root, "/tmp/w/slot-1");
+  // one cache for the whole pool: slot 0 (work_root /tmp/w) and every other slot
+  EXPECT_EQ(owned.clients[1]->options().cache_root, "/tmp/w");
+  EXPECT_EQ(owned.clients[2]->options().cache_root, "/tmp/w");
+  (void)owned.clients[1]->Inspect("/nonexistent/task.py", 0, 10);
+  ASSERT_EQ(runner.run_count(), 1u);
+  EXPECT_EQ(runner.specs()[0].env.at("TRITON_CACHE_DIR"), "/tmp/w/triton_cache");
+  EXPECT_EQ(runner.specs()[0].env.at("AKG_KERNEL_CACHE"), "/tmp/w/kernel_cache");
   EXPECT_EQ(owned.clients[1]->options().visible_devices, "");
   {
     auto lease = owned.pool->Acquire();
