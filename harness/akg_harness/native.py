@@ -140,12 +140,18 @@ def load_cpp(source: str, extra_flags: tuple[str, ...] = ()) -> KernelLibrary:
 
 
 def load_cuda(source: str, extra_flags: tuple[str, ...] = ()) -> KernelLibrary:
-    """Compiles CUDA C source with nvcc for this machine's GPU (sm_90 when nvcc cannot tell)
+    """Compiles CUDA C source with nvcc for AKG_CUDA_ARCH (the agent sets it from --arch), else
+    for this machine's GPU (sm_90 when nvcc cannot tell)
     into a shared library (cached by content) and loads it. Export host launchers with
     `extern "C"`."""
     nvcc = os.environ.get("NVCC", "nvcc")
     flags = NVCC_FLAGS + tuple(extra_flags)
-    commands = [[*flags, arch, "{src}", "-o", "{out}"]
-                for arch in ("-arch=native", NVCC_FALLBACK_ARCH)]
+    target = os.environ.get("AKG_CUDA_ARCH", "")
+    if target:  # the agent's target (e.g. sm_90): the same build with or without a GPU visible
+        flags += (f"-arch={target}",)
+        commands = [[*flags, "{src}", "-o", "{out}"]]
+    else:
+        commands = [[*flags, arch, "{src}", "-o", "{out}"]
+                    for arch in ("-arch=native", NVCC_FALLBACK_ARCH)]
     path = _build(nvcc, source, ".cu", flags, commands)
     return KernelLibrary(ctypes.CDLL(path))

@@ -109,6 +109,7 @@ REQUIRED: dict[str, dict[str, Check]] = {
     "profile": {**_CANDIDATE, "warmup_times": _int_at_least(0), "run_times": _int_at_least(1)},
     "peaks": {"device": _device},
     "static": {"candidate_path": _path, "dsl": _string},
+    "build": {"candidate_path": _path, "dsl": _string},
 }
 OPTIONAL: dict[str, dict[str, tuple[Check, Any]]] = {
     "inspect": {"dsl": (_string, None)},
@@ -126,6 +127,7 @@ OPTIONAL: dict[str, dict[str, tuple[Check, Any]]] = {
               "precisions": (_subset_of("fp32", "tf32", "bf16", "fp16"),
                              ["fp32", "tf32", "bf16", "fp16"])},
     "static": {"policy": (_policy, "strict"), "extra_glue": (_string_list, [])},
+    "build": {"policy": (_policy, "strict"), "extra_glue": (_string_list, [])},
 }
 
 

@@ -38,7 +38,7 @@ _DRAIN_S = 1.0          # after a child exits, wait this long for its pipes to r
 _TICK_S = 0.25          # longest sleep of the event loop (SIGTERM flag, deadlines)
 _CHUNK = 64 * 1024
 _PR_SET_PDEATHSIG = 1
-_COMMANDS = ("inspect", "verify", "profile", "peaks")
+_COMMANDS = ("inspect", "verify", "profile", "peaks", "build")
 # Variables read once, when the interpreter, the dynamic loader, torch or triton start (e.g.
 # TRITON_INTERPRET decides at import how triton.language's own @jit helpers are built). A request
 # whose values differ from the server's cannot be served by a fork of it: its child execs a
@@ -46,7 +46,7 @@ _COMMANDS = ("inspect", "verify", "profile", "peaks")
 _STARTUP_PREFIXES = ("PYTHON", "LD_", "TRITON_INTERPRET", "TORCH", "MALLOC_")
 _WARM_MODULES = ("numpy", "torch", "akg_harness.__main__", "akg_harness.inspect_task",
                  "akg_harness.verify", "akg_harness.profile", "akg_harness.peaks",
-                 "akg_harness.native", "triton", "triton.language")
+                 "akg_harness.native", "akg_harness.build", "triton", "triton.language")
 
 
 class CappedOutput:

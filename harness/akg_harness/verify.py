@@ -63,13 +63,17 @@ class Report:
                 "log": "\n".join(self.notes + ([log] if log else []))}
 
 
-def _static_check(source: str, request: dict[str, Any], report: Report) -> None:
+def static_check(source: str, request: dict[str, Any],
+                 framework_ops: list[str] | None = None) -> None:
+    """The static rules; raises CandidateError(rejected) naming every violation. The framework
+    ops the source calls go into `framework_ops` first (a rejected verdict lists them too)."""
     try:
         static = check_source(source, request["dsl"], policy=request["policy"],
                               extra_glue=tuple(request["extra_glue"]))
     except ValueError as e:  # a DSL the rules do not know
         raise RequestError(str(e)) from e
-    report.framework_ops = list(static.framework_ops)
+    if framework_ops is not None:
+        framework_ops[:] = list(static.framework_ops)
     if static.violations:
         first = static.violations[0]
         at = [f" (line {v.line})" if v.line else "" for v in static.violations]
@@ -85,7 +89,7 @@ def _load(request: dict[str, Any], session: trial.Session, report: Report, skip:
     if skip:
         report.notes.append("[akg_harness] static rules skipped (test hook)")
     else:
-        _static_check(source, request, report)
+        static_check(source, request, report.framework_ops)
     triton_dsl = request["dsl"].startswith("triton")
     guard = session.guard = RuntimeGuard()
     for cls in runtime_proof.install_triton_hooks(import_triton=triton_dsl):

@@ -325,6 +325,7 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   ho.work_root = work->path();
   ho.device = p.row.harness_device;
   if (ho.device == "cuda") ho.visible_devices = std::to_string(p.devices.front());
+  if (ho.device == "cuda") ho.cuda_arch = CudaSmOf(p.target.arch);  // same nvcc build on and off the GPU
   bool interpreter = p.target.dsl == "triton_cuda" && !HostHasCudaDevice();
   ho.triton_interpret = interpreter;
   ho.limits.core_dumps = false;

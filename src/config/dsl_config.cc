@@ -185,6 +185,7 @@ Status ApplyVerify(const Ctx& ctx, const std::string& key, const YAML::Node& nod
       {"rtol", Member(v, &V::rtol, OptionalTolerance)},
       {"policy", Member(v, &V::policy, policies)},
       {"reference_cache", Member(v, &V::reference_cache, Bool)},
+      {"build_off_device", Member(v, &V::build_off_device, Bool)},
       {"extra_glue", Member(v, &V::extra_glue, ListOf({}))},
   });
 }

@@ -27,6 +27,9 @@ struct VerifySettings {
   std::string policy = "strict";  // "strict": custom kernels do all the work; "partial": some
                                   // framework operators may remain (listed in the verdict)
   bool reference_cache = true;   // cache reference outputs per (task, seed, device, dtype)
+  // GPU/NPU backends: a `build` child on the CPU (syntax, static rules, import with the native
+  // compiles) before the candidate takes a device; compile errors never hold one.
+  bool build_off_device = true;
   std::vector<std::string> extra_glue;  // framework calls allowed in forward besides the glue list
   int seed = 0;                  // base seed; trial t uses seed + t
   std::optional<double> atol;    // absent = the dtype's default tolerance

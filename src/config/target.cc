@@ -1,6 +1,7 @@
 #include "config/target.h"
 
 #include <algorithm>
+#include <map>
 
 namespace akg {
 namespace {
@@ -59,6 +60,14 @@ Result<TargetRow> ValidateTarget(const Target& target) {
     return row;
   }
   return UsageError("unsupported combination");  // unreachable: the DSL is known
+}
+
+std::string CudaSmOf(const std::string& arch) {
+  static const std::map<std::string, std::string> kSm = {
+      {"h100", "sm_90"}, {"h200", "sm_90"}, {"a100", "sm_80"}, {"l40s", "sm_89"},
+      {"rtx4090", "sm_89"}};
+  auto it = kSm.find(arch);
+  return it == kSm.end() ? "" : it->second;
 }
 
 }  // namespace akg

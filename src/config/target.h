@@ -34,4 +34,7 @@ Result<TargetRow> ValidateTarget(const Target& target);
 // Known DSL names, for error messages and config lookup.
 std::vector<std::string> KnownDsls();
 
+// The nvcc target of a cuda-backend arch ("h100" -> "sm_90"); "" for others.
+std::string CudaSmOf(const std::string& arch);
+
 }  // namespace akg

@@ -12,6 +12,15 @@ TEST(TargetTest, AcceptsEveryRowOfTheTable) {
   }
 }
 
+TEST(TargetTest, EveryCudaArchHasAnNvccTarget) {
+  for (const auto& row : SupportedTargets()) {
+    if (row.backend != "cuda") continue;
+    for (const auto& arch : row.archs) EXPECT_EQ(CudaSmOf(arch).rfind("sm_", 0), 0u) << arch;
+  }
+  EXPECT_EQ(CudaSmOf("h100"), "sm_90");
+  EXPECT_EQ(CudaSmOf("x86_64"), "");
+}
+
 TEST(TargetTest, UnknownDslNamesTheDslAndListsChoices) {
   auto r = ValidateTarget({"torch", "cpu", "x86_64", "cobol"});
   ASSERT_FALSE(r.ok());

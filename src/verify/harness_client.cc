@@ -171,12 +171,14 @@ std::map<std::string, std::string> HarnessClient::ChildEnvironment(
   env["AKG_KERNEL_CACHE"] = (CacheRoot() / "kernel_cache").string();
   env["TRITON_CACHE_DIR"] = (CacheRoot() / "triton_cache").string();
   if (!options_.visible_devices.empty()) env["CUDA_VISIBLE_DEVICES"] = options_.visible_devices;
+  if (!options_.cuda_arch.empty()) env["AKG_CUDA_ARCH"] = options_.cuda_arch;
   if (options_.triton_interpret) env["TRITON_INTERPRET"] = "1";
   return env;
 }
 
-Result<HarnessClient::CallOutcome> HarnessClient::Call(const std::string& command,
-                                                       const Json& request, double timeout_s) {
+Result<HarnessClient::CallOutcome> HarnessClient::Call(
+    const std::string& command, const Json& request, double timeout_s,
+    const std::map<std::string, std::string>& env_overrides) {
   int n = ++call_counter_;
   auto folder = options_.work_root / fmt::format("{:04d}-{}", n, command);
   std::error_code ec;
@@ -190,6 +192,7 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(const std::string& comman
   spec.argv = {options_.python, "-m", "akg_harness", command, "--request", request_path.string(),
                "--result", result_path.string()};
   spec.env = ChildEnvironment(folder);
+  for (const auto& [k, v] : env_overrides) spec.env[k] = v;
   spec.cwd = folder;
   spec.timeout_s = timeout_s;
   spec.limits = options_.limits;
@@ -313,6 +316,44 @@ Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
   v.log = StringOr(r, "log", "");
   v.details = r;
   return v;
+}
+
+BuildResult HarnessClient::Build(const BuildRequest& req) {
+  Json request = {{"candidate_path", req.candidate_path.string()},
+                  {"dsl", req.dsl},
+                  {"policy", req.policy},
+                  {"extra_glue", req.extra_glue}};
+  BuildResult b;
+  // No device: the build must not disturb whatever is being timed on the devices meanwhile.
+  auto out = Call("build", request, req.timeout_s, {{"CUDA_VISIBLE_DEVICES", ""}});
+  if (!out.ok()) {
+    b.message = out.status().message();
+    return b;
+  }
+  b.seconds = out->process.wall_seconds;
+  if (!out->result) {
+    b.message = "the build's process failed: " + DescribeChildFailure(out->process);
+    return b;
+  }
+  const Json& r = *out->result;
+  b.outcome = StringOr(r, "outcome", "error");
+  b.message = StringOr(r, "message", "");
+  if (b.outcome == "failed") {
+    std::string name = StringOr(r, "verdict", "");
+    if (name != "compile_error" && name != "rejected") {  // only these are final before a device
+      b.outcome = "deferred";
+      return b;
+    }
+    b.verdict.kind = VerdictFromName(name);
+    b.verdict.reason = StringOr(r, "reason", "");
+    b.verdict.message = b.message;
+    b.verdict.log = StringOr(r, "log", "") + "\n--- process output ---\n" + out->log;
+    b.verdict.wall_seconds = b.seconds;
+    b.verdict.details = r;
+  } else if (b.outcome != "built" && b.outcome != "deferred") {
+    b.outcome = "error";
+  }
+  return b;
 }
 
 Result<Json> HarnessClient::MeasurePeaks(double timeout_s) {

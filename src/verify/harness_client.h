@@ -17,6 +17,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,8 @@ struct HarnessOptions {
   std::string device = "cpu";         // "cpu" | "cuda" (what the harness is asked to use)
   std::string visible_devices;        // CUDA_VISIBLE_DEVICES for the child ("" = leave unset)
   bool triton_interpret = false;      // run Triton kernels under its CPU interpreter
+  std::string cuda_arch;              // AKG_CUDA_ARCH for native CUDA builds (e.g. "sm_90"); ""
+                                      // = nvcc's -arch=native
   ProcessLimits limits;               // applied to every harness child
   HarnessMode mode = HarnessMode::kWarm;  // see the top of this file
   double warm_start_timeout_s = 180;   // for the warm server's imports (torch, triton)
@@ -98,6 +101,26 @@ struct StaticRequest {
   double timeout_s = 60;
 };
 
+// `build`: syntax, static rules and the candidate's import (where native kernels compile) with
+// no device visible, before a device is taken (docs/HARNESS_PROTOCOL.md).
+struct BuildRequest {
+  std::filesystem::path candidate_path;
+  std::string dsl;
+  std::string policy = "strict";
+  std::vector<std::string> extra_glue;
+  double timeout_s = 300;
+};
+
+struct BuildResult {
+  // "built"; "failed" (the verdict below is final: compile_error or rejected); "deferred" (left
+  // to verify on the device); "error" (the build itself could not run: verify decides).
+  std::string outcome = "error";
+  Verdict verdict;  // for "failed"
+  std::string message;
+  double seconds = 0;
+  bool settled() const { return outcome == "failed"; }
+};
+
 class HarnessClient {
  public:
   // Warm mode starts its server through a PosixServerLauncher when `runner` is the real
@@ -116,6 +139,8 @@ class HarnessClient {
   // passed, rejected (details["violations"] lists every rule broken) or compile_error; no
   // candidate code runs, no device is used.
   Verdict CheckStatic(const StaticRequest& request);
+  // Runs on the CPU (CUDA_VISIBLE_DEVICES=""), whatever device this client serves.
+  BuildResult Build(const BuildRequest& request);
   // Measures this device's copy bandwidth and matmul rates (the harness's `peaks` command).
   Result<Json> MeasurePeaks(double timeout_s);
 
@@ -137,7 +162,8 @@ class HarnessClient {
     std::optional<Json> result;  // parsed result file, when one was written
     std::string log;             // stdout + stderr of the child
   };
-  Result<CallOutcome> Call(const std::string& command, const Json& request, double timeout_s);
+  Result<CallOutcome> Call(const std::string& command, const Json& request, double timeout_s,
+                           const std::map<std::string, std::string>& env_overrides = {});
   std::map<std::string, std::string> ChildEnvironment(const std::filesystem::path& folder) const;
   ProcessResult RunChild(const std::string& command, const ProcessSpec& spec,
                          const std::filesystem::path& request_path,

@@ -112,7 +112,8 @@ Json CandidateToJson(const CandidateRecord& c) {
             {"passed", c.passed()},
             {"fitness", c.fitness()},
             {"device", c.device},
-            {"timings_s", {{"generate", c.generate_s}, {"wait_device", c.wait_device_s},
+            {"timings_s", {{"generate", c.generate_s}, {"build", c.build_s},
+                           {"wait_device", c.wait_device_s},
                            {"verify", c.verify_s}, {"profile", c.profile_s}}}};
   return j;
 }
@@ -154,6 +155,7 @@ Result<CandidateRecord> CandidateFromJson(const Json& j) {
   c.device = StringOr(j, "device", "");
   Json t = j.value("timings_s", Json::object());
   c.generate_s = NumberOr(t, "generate", 0);
+  c.build_s = NumberOr(t, "build", 0);
   c.wait_device_s = NumberOr(t, "wait_device", 0);
   c.verify_s = NumberOr(t, "verify", 0);
   c.profile_s = NumberOr(t, "profile", 0);

@@ -37,7 +37,7 @@ struct CandidateRecord {
   std::optional<ProfileResult> profile;   // passed candidates
   std::optional<Verdict> reverification;  // suspect profiles
   std::string device;                     // the pool slot that verified it
-  double generate_s = 0, wait_device_s = 0, verify_s = 0, profile_s = 0;
+  double generate_s = 0, build_s = 0, wait_device_s = 0, verify_s = 0, profile_s = 0;
   bool interrupted = false;               // stopped by Ctrl-C: not complete
   bool skipped = false;                   // never started (the search had stopped)
 

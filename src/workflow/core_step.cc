@@ -121,6 +121,35 @@ ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string&
   return req;
 }
 
+namespace {
+
+bool BuildsOffDevice(const WorkflowContext& ctx) {
+  return ctx.config->verify_settings.build_off_device && ctx.harness != nullptr &&
+         ctx.harness->options().device != "cpu";
+}
+
+// The CPU-side build before a device is taken; true when it settled the verdict (compile_error
+// or rejected), so the candidate never holds a device.
+bool BuildFirst(const WorkflowContext& ctx, CandidateRecord* c) {
+  const auto& vs = ctx.config->verify_settings;
+  BuildRequest req;
+  req.candidate_path = ctx.run->Resolve(c->code_path());
+  req.dsl = ctx.target.dsl;
+  req.policy = vs.policy;
+  req.extra_glue = vs.extra_glue;
+  req.timeout_s = ctx.config->verify_timeout;
+  Clock* clock = ClockOf(ctx);
+  double t0 = clock->NowSeconds();
+  BuildResult b = ctx.harness->Build(req);
+  c->build_s = clock->NowSeconds() - t0;
+  if (!b.settled()) return false;
+  c->verdict = b.verdict;
+  c->device = "cpu (build)";
+  return true;
+}
+
+}  // namespace
+
 Verdict StaticCheck(const WorkflowContext& ctx, const std::string& code_path) {
   StaticRequest req;
   req.candidate_path = ctx.run->Resolve(code_path);
@@ -143,7 +172,10 @@ CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in) {
       c.interrupted = true;
       return c;
     }
-    if (ctx.pool != nullptr) {
+    bool settled = BuildsOffDevice(ctx) && BuildFirst(ctx, &c);
+    if (settled || ctx.cancelled()) {
+      // decided without a device (or interrupted: marked below)
+    } else if (ctx.pool != nullptr) {
       DevicePool::Lease lease = ctx.pool->Acquire();
       c.device = lease.label();
       c.wait_device_s = lease.waited_s();

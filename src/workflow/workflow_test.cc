@@ -7,6 +7,8 @@
 
 #include "core/files.h"
 #include "env/fake_process_runner.h"
+#include "env/clock.h"
+#include "workflow/device_pool.h"
 
 namespace akg {
 namespace {
@@ -64,6 +66,13 @@ ProcessResult FakeHarness(const ProcessSpec& spec) {
     res = {{"verdict", good ? "passed" : "wrong_answer"},
            {"message", good ? "" : "output 0: 12 of 32 elements differ"},
            {"trials", Json::array({{{"seed", req["seed"]}, {"passed", good}}})}};
+  } else if (command == "build") {
+    std::string code = *ReadFile(req["candidate_path"].get<std::string>());
+    bool broken = code.find("NOBUILD") != std::string::npos;
+    res = {{"outcome", broken ? "failed" : "built"},
+           {"verdict", broken ? "compile_error" : ""},
+           {"message", broken ? "CompileError: error: expected ';'" : "built"},
+           {"log", broken ? "k.cu:3: error: expected ';'" : ""}};
   } else if (command == "profile") {
     int runs = req["run_times"];
     std::string code = *ReadFile(req["candidate_path"].get<std::string>());
@@ -114,6 +123,7 @@ class WorkflowTest : public ::testing::Test {
   DslConfig config_;
   TaskInfo task_;
   ScriptedDesigner designer_;
+  FakeClock clock_;
 };
 
 TEST_F(WorkflowTest, FailedVerificationIsFedBackAndSecondAttemptPasses) {
@@ -131,6 +141,60 @@ TEST_F(WorkflowTest, FailedVerificationIsFedBackAndSecondAttemptPasses) {
   EXPECT_TRUE(fs::exists(run_->Resolve("attempts/01/verify.json")));
   EXPECT_TRUE(fs::exists(run_->Resolve("attempts/02/kernel.py")));
   EXPECT_TRUE(fs::exists(run_->Resolve("profile.json")));
+}
+
+TEST_F(WorkflowTest, OnAGpuBackendACompileErrorIsFoundOnTheCpuWithoutTakingADevice) {
+  HarnessOptions ho;
+  ho.work_root = root_ / "gpu_work";
+  ho.device = "cuda";
+  ho.visible_devices = "3";
+  ho.cuda_arch = "sm_90";
+  HarnessClient gpu(&runner_, ho);
+  OwnedDevicePool pool = MakeDevicePool(&runner_, ho, {3}, 1, &clock_, &gpu);
+  WorkflowContext ctx = Context(nullptr);
+  ctx.target = {"torch", "cuda", "h100", "cuda"};
+  ctx.harness = &gpu;
+  ctx.pool = pool.pool.get();
+  ctx.clock = &clock_;
+  ScriptedGen gen({"NOBUILD", "GOOD"});
+  ctx.kernel_gen = &gen;
+  auto out = RunGenerateVerifyWorkflow(ctx, "default");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->attempts.size(), 2u);
+  // The first attempt's compile error came from the CPU build: no verify, no lease.
+  EXPECT_EQ(out->attempts[0].verdict.kind, VerdictKind::kCompileError);
+  EXPECT_NE(gen.last_feedback.find("expected ';'"), std::string::npos);  // fed back as usual
+  EXPECT_EQ(out->passing_attempt, 2);
+  std::vector<std::string> commands;
+  for (const auto& spec : runner_.specs()) {
+    commands.push_back(spec.argv.at(3));
+    if (spec.argv.at(3) == "build") {
+      EXPECT_EQ(spec.env.at("CUDA_VISIBLE_DEVICES"), "");  // nothing on a device
+    } else {
+      EXPECT_EQ(spec.env.at("CUDA_VISIBLE_DEVICES"), "3");
+    }
+    EXPECT_EQ(spec.env.at("AKG_CUDA_ARCH"), "sm_90");  // one nvcc target on and off the GPU
+  }
+  EXPECT_EQ(commands, (std::vector<std::string>{"build", "build", "verify", "profile"}));
+  EXPECT_EQ(pool.pool->Utilisation()["devices"][0]["leases"], 1);  // only the second attempt
+  Json meta = *ParseJson(*ReadFile(run_->Resolve("attempts/01/verify.json")), "verify.json");
+  EXPECT_EQ(meta["verdict"], "compile_error");
+}
+
+TEST_F(WorkflowTest, TheBuildStepCanBeSwitchedOffAndNeverRunsOnTheCpuBackend) {
+  ScriptedGen gen({"GOOD"});
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(Context(&gen), "default").ok());  // cpu backend
+  HarnessOptions ho;
+  ho.work_root = root_ / "gpu_work";
+  ho.device = "cuda";
+  HarnessClient gpu(&runner_, ho);
+  WorkflowContext ctx = Context(nullptr);
+  ctx.harness = &gpu;
+  config_.verify_settings.build_off_device = false;
+  ScriptedGen gen2({"GOOD"});
+  ctx.kernel_gen = &gen2;
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(ctx, "default").ok());
+  for (const auto& spec : runner_.specs()) EXPECT_NE(spec.argv.at(3), "build");
 }
 
 TEST_F(WorkflowTest, SuspectProfileIsReverifiedWithMoreTrialsOnNewSeeds) {
