@@ -247,6 +247,13 @@ NATIVE_TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bstd::(thread|jthread|async)\b|\bpthread_create\b|\bfork\s*\(\s*\)|\bpopen\s*\(|"
         r"\b(std::)?system\s*\(|\.detach\s*\(\s*\)")),
     ("unsanctioned_native", re.compile(r"\b(dlopen|dlsym|LoadLibrary\w*)\s*\(")),
+    # Files, the environment and system calls from native code (the Python-level forbidden_io
+    # for C/C++/CUDA): the harness's request, reference cache and kernel cache are within reach.
+    ("forbidden_io", re.compile(
+        r"\b(fopen|freopen|fdopen|open|openat|creat|opendir|readdir|unlink|unlinkat|rename|"
+        r"renameat|truncate|ftruncate|mmap|syscall|getenv|secure_getenv|setenv|putenv|chdir|"
+        r"socket|connect)\s*\(|\bstd::(i|o)?fstream\b|\bstd::filesystem\b|\benviron\b|"
+        r"\"/proc/")),
 )
 # Vendor libraries doing the computation (REFERENCE cheat 1: cuBLAS): framework operators.
 NATIVE_LIBRARY_CALL = re.compile(
