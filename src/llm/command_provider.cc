@@ -54,9 +54,7 @@ class CommandClient : public LlmClient {
     std::string last_error;
     for (int attempt = 1; attempt <= spec_.retry.max_retries + 1; ++attempt) {
       if (attempt > 1) {
-        double delay = std::min(spec_.retry.max_delay_s,
-                                spec_.retry.base_delay_s * double(1 << std::min(attempt - 2, 20)));
-        clock_->SleepFor(delay);
+        clock_->SleepFor(BackoffDelay(spec_.retry, attempt - 1));
       }
       if (CancelRequested()) {
         kind = LlmErrorKind::kCancelled;

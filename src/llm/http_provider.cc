@@ -256,12 +256,12 @@ std::variant<LlmReply, Failure> HttpLlmClient::Check(ReplyParts parts,
 double HttpLlmClient::Delay(int retry, const Failure& failure) {
   const RetryPolicy& p = spec_.retry;
   if (failure.retry_after) return std::min(*failure.retry_after, p.max_delay_s);
-  double delay = std::min(p.max_delay_s, p.base_delay_s * std::pow(2.0, retry - 1));
+  double factor = 1.0;
   if (p.jitter > 0) {
     std::lock_guard<std::mutex> lock(rng_mutex_);
-    delay *= std::uniform_real_distribution<double>(1 - p.jitter, 1 + p.jitter)(rng_);
+    factor = std::uniform_real_distribution<double>(1 - p.jitter, 1 + p.jitter)(rng_);
   }
-  return std::min(delay, p.max_delay_s);
+  return BackoffDelay(p, retry, factor);
 }
 
 bool HttpLlmClient::SleepUnlessCancelled(double seconds) {

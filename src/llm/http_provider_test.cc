@@ -14,6 +14,19 @@
 namespace akg {
 namespace {
 
+TEST(BackoffDelayTest, DoublesPerRetryIsCappedAndScaledByTheJitterDraw) {
+  RetryPolicy p;
+  p.base_delay_s = 1.0;
+  p.max_delay_s = 30.0;
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 1), 1.0);
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 2), 2.0);
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 5), 16.0);
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 6), 30.0);    // capped
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 500), 30.0);  // no overflow on absurd retry counts
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 2, 0.75), 1.5);
+  EXPECT_DOUBLE_EQ(BackoffDelay(p, 6, 1.25), 30.0);  // jitter never passes the cap
+}
+
 constexpr const char* kKey = "sk-secret-123456";
 
 ModelSpec TestSpec() {

@@ -18,6 +18,17 @@ struct RetryPolicy {
   double jitter = 0.25;           // each delay is scaled by a random factor in [1-j, 1+j]
 };
 
+// The wait before retry number `retry` (1 = the first retry) for every provider: base_delay_s
+// doubling per retry, capped at max_delay_s, scaled by `jitter_factor` (a draw from
+// [1-jitter, 1+jitter]; 1 = none) and capped again.
+inline double BackoffDelay(const RetryPolicy& p, int retry, double jitter_factor = 1.0) {
+  double delay = p.base_delay_s;
+  for (int i = 1; i < retry && delay < p.max_delay_s; ++i) delay *= 2;
+  delay = delay < p.max_delay_s ? delay : p.max_delay_s;
+  delay *= jitter_factor;
+  return delay < p.max_delay_s ? delay : p.max_delay_s;
+}
+
 struct Timeouts {
   double connect_s = 10;    // TCP + TLS connect
   double total_s = 600;     // one attempt, start to end
