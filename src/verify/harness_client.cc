@@ -170,6 +170,9 @@ std::map<std::string, std::string> HarnessClient::ChildEnvironment(
   env["PYTHONUNBUFFERED"] = "1";
   env["AKG_KERNEL_CACHE"] = (CacheRoot() / "kernel_cache").string();
   env["TRITON_CACHE_DIR"] = (CacheRoot() / "triton_cache").string();
+  // torch.compile's baseline (the reference, compiled once per profile): its FX graph and
+  // kernel caches, so the run's later profiles reuse the first one's compilation.
+  env["TORCHINDUCTOR_CACHE_DIR"] = (CacheRoot() / "inductor_cache").string();
   if (!options_.visible_devices.empty()) env["CUDA_VISIBLE_DEVICES"] = options_.visible_devices;
   if (!options_.cuda_arch.empty()) env["AKG_CUDA_ARCH"] = options_.cuda_arch;
   if (options_.triton_interpret) env["TRITON_INTERPRET"] = "1";
