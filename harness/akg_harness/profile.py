@@ -6,19 +6,20 @@ in turn, and the same timer; the order is eager, torch.compile, candidate. Timin
 phases: first every subject single-call (flush, one call, device synchronised); then, when any
 subject is faster than `graph_below_us`, every subject again with several calls per sample (a
 CUDA graph, or batched calls when capture fails), so all of them are compared the same way.
-Correctness is verify's business and is not re-checked here.
+Correctness is verify's business and is not re-checked here. With `baseline_cache_dir`,
+torch.compile's measurements are taken once per run and reused (akg_harness.baseline_cache).
 """
 from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 from typing import Any, Callable
 
 import torch
 
 from . import candidate, sol, timing, trace, values
+from .baseline_cache import CompileCache, LazyCompiled, cache_key, phase_name
 from .devices import DevicePlan, resolve
 from .errors import CandidateError, TaskError, one_line
 from .peaks import device_name
@@ -70,6 +71,8 @@ def _compiled_call(compiled: Callable[..., Any]) -> Callable[[list[Any]], Any]:
     def call(inputs: list[Any]) -> Any:
         try:
             return compiled(*inputs)
+        except BaselineFailed:
+            raise
         except (Exception, SystemExit) as e:
             raise BaselineFailed(f"torch.compile: {one_line(e)}",
                                  traceback.format_exc()[-MAX_LOG_CHARS:]) from e
@@ -109,20 +112,25 @@ def draw_input_sets(task: Task, seed: int, plan: DevicePlan, wanted: int) -> lis
     return [first] + [draw_inputs(task, seed + j, plan) for j in range(1, count)]
 
 
-def _compile_baseline(reference: torch.nn.Module, sets: list[list[Any]], plan: DevicePlan
-                      ) -> tuple[timing.Subject, float]:
-    """torch.compile (default mode) of the reference, compiled by one untimed call."""
-    start = time.perf_counter()
+def _torch_compile(model: torch.nn.Module) -> Any:
     try:
-        compiled = torch.compile(reference)
+        return torch.compile(model)
     except (Exception, SystemExit) as e:
         raise BaselineFailed(f"torch.compile: {one_line(e)}",
                              traceback.format_exc()[-MAX_LOG_CHARS:]) from e
-    subject = timing.Subject(TORCH_COMPILE, _compiled_call(compiled), sets)
-    with torch.no_grad():
-        subject.call(sets[0])
-        plan.synchronize()
-    return subject, time.perf_counter() - start
+
+
+def _compile_baseline(reference: torch.nn.Module, sets: list[list[Any]], plan: DevicePlan
+                      ) -> tuple[timing.Subject, LazyCompiled]:
+    """torch.compile (default mode) of the reference, compiled by its first (untimed) call."""
+    lazy = LazyCompiled(reference, plan, _torch_compile)
+    return timing.Subject(TORCH_COMPILE, _compiled_call(lazy), sets), lazy
+
+
+def _compile_now(subject: timing.Subject, lazy: LazyCompiled) -> None:
+    if lazy.fn is None:
+        subject.call(subject.sets[0])
+        trace.note(f"torch.compile baseline compiled in {lazy.compile_s:.2f} s")
 
 
 def _ratio(numerator: dict[str, Any] | None, denominator: dict[str, Any] | None) -> float | None:
@@ -149,18 +157,46 @@ class _Session:
         self.subjects: list[timing.Subject] = []
         self.measured: dict[str, timing.Measured] = {}
         self.compile_error: dict[str, str] | None = None
-        self.compile_s: float | None = None
+        self.compile_cache: CompileCache | None = None
+        self.lazy: LazyCompiled | None = None
+        self.reused_phases: list[str] = []
+
+    @property
+    def compile_s(self) -> float | None:
+        if self.lazy is not None and self.lazy.compile_s is not None:
+            return self.lazy.compile_s
+        return self.compile_cache.compile_s if self.compile_cache else None
 
     def _drop_compile(self, e: BaselineFailed) -> None:
         self.compile_error = {"error": e.message, "log": e.log}
+        if self.compile_cache is not None:
+            self.compile_cache.put_error(self.compile_error)
         self.subjects = [s for s in self.subjects if s.name != TORCH_COMPILE]
         self.measured.pop(TORCH_COMPILE, None)
         print(f"[akg_harness] torch.compile baseline failed: {e.message}", file=sys.stderr)
 
-    def _each(self, work: Callable[[timing.Subject], timing.Measured]) -> None:
+    def _compile_phase(self, subject: timing.Subject, phase: str,
+                       work: Callable[[timing.Subject], timing.Measured]) -> None:
+        """torch.compile's measurement of one phase: the run's earlier one when the cache has
+        it, else compiled (if not yet) and measured here, then kept for later profiles."""
+        assert self.compile_cache is not None and self.lazy is not None
+        cached = self.compile_cache.get(phase)
+        if cached is not None:
+            self.measured[TORCH_COMPILE] = cached
+            self.reused_phases.append(phase)
+            return
+        _compile_now(subject, self.lazy)
+        self.measured[TORCH_COMPILE] = work(subject)
+        self.plan.synchronize()
+        self.compile_cache.put(phase, self.measured[TORCH_COMPILE], self.lazy.compile_s)
+
+    def _each(self, work: Callable[[timing.Subject], timing.Measured],
+              phase: Callable[[timing.Subject], str]) -> None:
         for subject in list(self.subjects):
             try:
-                if subject.name == CANDIDATE:
+                if subject.name == TORCH_COMPILE and self.compile_cache is not None:
+                    self._compile_phase(subject, phase(subject), work)
+                elif subject.name == CANDIDATE:
                     with candidate.guard("calling ModelNew"):
                         self.measured[subject.name] = work(subject)
                         self.plan.synchronize()
@@ -177,7 +213,7 @@ class _Session:
         def single(subject: timing.Subject) -> timing.Measured:
             timing.warm_up(subject, warmup)
             return timing.time_single(self.timer, subject, runs)
-        self._each(single)
+        self._each(single, lambda subject: phase_name(False))
         mode = _option(self.request, "timing_mode")
         medians = [m.single_median_ms or 0.0 for m in self.measured.values()]
         if not timing.wants_multi(mode, medians, float(_option(self.request, "graph_below_us")),
@@ -185,11 +221,14 @@ class _Session:
             return
         prefer_graph = mode != timing.BATCHED
 
+        def calls(subject: timing.Subject) -> int:
+            return timing.calls_per_sample(self.measured[subject.name].single_median_ms or 0.0)
+
         def multi(subject: timing.Subject) -> timing.Measured:
             first = self.measured[subject.name].single_median_ms or 0.0
-            return timing.time_multi(self.timer, subject, runs, timing.calls_per_sample(first),
-                                     prefer_graph, first)
-        self._each(multi)
+            return timing.time_multi(self.timer, subject, runs, calls(subject), prefer_graph,
+                                     first)
+        self._each(multi, lambda subject: phase_name(True, calls(subject), prefer_graph))
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
@@ -222,12 +261,21 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             session.compile_error = {"error": "not measured: timings are not valid under the "
                                               "Triton interpreter"}
         else:
-            try:
-                subject, session.compile_s = _compile_baseline(reference, reference_sets, plan)
-                trace.note(f"torch.compile baseline compiled in {session.compile_s:.2f} s")
+            key = cache_key(request["task_path"], plan, request, reference_sets, timer.method)
+            session.compile_cache = CompileCache(request.get("baseline_cache_dir"), key)
+            subject, session.lazy = _compile_baseline(reference, reference_sets, plan)
+            if session.compile_cache.error is not None:  # failed earlier in this run
+                session.compile_error = {**session.compile_cache.error, "reused": True}
+            else:
                 session.subjects.append(subject)
-            except BaselineFailed as e:
-                session._drop_compile(e)
+                if session.compile_cache.get(phase_name(False)) is None:
+                    try:  # before anything is timed, as the measurements' order wants
+                        _compile_now(subject, session.lazy)
+                    except BaselineFailed as e:
+                        session._drop_compile(e)
+                else:
+                    trace.note("torch.compile baseline: measured in an earlier profile of "
+                               "this run")
     session.subjects.append(timing.Subject(CANDIDATE, _candidate_call(model), candidate_sets))
     try:
         session.time_all()
@@ -242,7 +290,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     if TORCH_COMPILE in wanted:
         if TORCH_COMPILE in session.measured:
             compile_stats = {**session.measured[TORCH_COMPILE].stats(),
-                             "compile_s": session.compile_s}
+                             "compile_s": session.compile_s,
+                             "reused": bool(session.reused_phases)}
             baselines[TORCH_COMPILE] = compile_stats
         else:
             baselines[TORCH_COMPILE] = session.compile_error or {"error": "not measured"}

@@ -10,7 +10,6 @@ skipped. Verification stops at the first failing trial.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -153,3 +153,85 @@ def test_peaks_command_line_writes_a_result(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text())
     assert list(result["tflops"]) == ["fp32"] and result["bandwidth_gbs"] > 0
+
+
+def _counting_compile(monkeypatch):
+    """torch.compile as the identity (fast), counting how often the reference is compiled."""
+    compiled = []
+
+    def fake(model, **kwargs):
+        compiled.append(model)
+        return model
+    monkeypatch.setattr(torch, "compile", fake)
+    return compiled
+
+
+def test_torch_compile_is_measured_once_per_run_and_reused(monkeypatch, tmp_path):
+    compiled = _counting_compile(monkeypatch)
+    cache = str(tmp_path / "baselines")
+    first = profile.run(profile_request("relu_task.py", "relu_ok.py", run_times=4,
+                                        baselines=["eager", "torch_compile"],
+                                        baseline_cache_dir=cache))
+    assert first["ok"] and len(compiled) == 1
+    assert first["baselines"]["torch_compile"]["reused"] is False
+    second = profile.run(profile_request("relu_task.py", "relu_ok.py", run_times=4,
+                                         baselines=["eager", "torch_compile"],
+                                         baseline_cache_dir=cache))
+    assert second["ok"] and len(compiled) == 1, "the second profile did not compile"
+    reused = second["baselines"]["torch_compile"]
+    assert reused["reused"] is True
+    assert reused["median_ms"] == first["baselines"]["torch_compile"]["median_ms"]
+    assert reused["compile_s"] == first["baselines"]["torch_compile"]["compile_s"]
+    # eager is still timed beside the candidate: a fresh measurement
+    assert second["baselines"]["eager"]["runs"] == 4
+    assert second["speedup_vs_torch_compile"] == pytest.approx(
+        reused["median_ms"] / second["candidate"]["median_ms"])
+
+
+def test_other_timing_settings_or_no_cache_folder_measure_again(monkeypatch, tmp_path):
+    compiled = _counting_compile(monkeypatch)
+    cache = str(tmp_path / "baselines")
+    for runs in (3, 5):  # run_times is part of the key
+        result = profile.run(profile_request("relu_task.py", "relu_ok.py", run_times=runs,
+                                             baselines=["eager", "torch_compile"],
+                                             baseline_cache_dir=cache))
+        assert result["baselines"]["torch_compile"]["reused"] is False
+    assert len(compiled) == 2
+    for _ in range(2):
+        profile.run(profile_request("relu_task.py", "relu_ok.py", run_times=3,
+                                    baselines=["eager", "torch_compile"]))
+    assert len(compiled) == 4
+
+
+def test_a_torn_cache_entry_is_measured_again_and_rewritten(monkeypatch, tmp_path):
+    compiled = _counting_compile(monkeypatch)
+    cache = tmp_path / "baselines"
+    request = profile_request("relu_task.py", "relu_ok.py", run_times=3,
+                              baselines=["eager", "torch_compile"], baseline_cache_dir=str(cache))
+    profile.run(request)
+    (entry,) = cache.glob("compile_*.json")
+    entry.write_text("{not json")
+    again = profile.run(request)
+    assert again["baselines"]["torch_compile"]["reused"] is False and len(compiled) == 2
+    assert json.loads(entry.read_text())["phases"]["single"]["times_ms"]
+
+
+def test_a_torch_compile_failure_is_remembered_for_the_run(monkeypatch, tmp_path):
+    calls = []
+
+    def broken(model, **kwargs):
+        calls.append(model)
+
+        def call(*args):
+            raise RuntimeError("inductor exploded")
+        return call
+    monkeypatch.setattr(torch, "compile", broken)
+    request = profile_request("relu_task.py", "relu_ok.py", run_times=3,
+                              baselines=["eager", "torch_compile"],
+                              baseline_cache_dir=str(tmp_path / "baselines"))
+    first, second = profile.run(request), profile.run(request)
+    assert len(calls) == 1, "a failing compile is not retried in every profile"
+    for result in (first, second):
+        assert result["ok"] and result["speedup_vs_torch_compile"] is None
+        assert "inductor exploded" in result["baselines"]["torch_compile"]["error"]
+    assert second["baselines"]["torch_compile"]["reused"] is True

@@ -169,6 +169,7 @@ Status ApplyProfile(const Ctx& ctx, const std::string& key, const YAML::Node& no
       {"baselines", Member(p, &P::baselines, ListOf({"eager", "torch_compile"}))},
       {"graph_below_us", Member(p, &P::graph_below_us, PositiveNumber)},
       {"suspect_speedup", Member(p, &P::suspect_speedup, PositiveNumber)},
+      {"reuse_compile_baseline", Member(p, &P::reuse_compile_baseline, Bool)},
   });
 }
 

@@ -20,6 +20,9 @@ struct ProfileSettings {
   std::vector<std::string> baselines = {"eager", "torch_compile"};
   double graph_below_us = 100;   // GPU: kernels faster than this are timed by CUDA-graph replay
   double suspect_speedup = 10;   // a speedup vs eager above this triggers re-verification
+  // torch.compile's baseline measured in the run's first profile (per device model and timing
+  // settings) and reused by the later ones; eager is timed beside every candidate.
+  bool reuse_compile_baseline = true;
 };
 
 struct VerifySettings {

@@ -381,6 +381,9 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
                   {"peaks", req.peaks},
                   {"graph_below_us", req.graph_below_us},
                   {"suspect_speedup", req.suspect_speedup}};
+  if (req.reuse_compile_baseline) {
+    request["baseline_cache_dir"] = (CacheRoot() / "baseline_cache").string();
+  }
   ProfileResult p;
   auto out = Call("profile", request, req.timeout_s);
   if (!out.ok()) {

@@ -89,6 +89,8 @@ struct ProfileRequest {
   Json peaks;                   // ArchPeaks::ToJson(), or null when unknown
   double graph_below_us = 100;
   double suspect_speedup = 10;
+  // torch.compile's measurements taken once per run (the pool's cache folder) and reused.
+  bool reuse_compile_baseline = true;
   double timeout_s = 600;
 };
 

@@ -117,6 +117,7 @@ ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string&
   req.peaks = ctx.peaks;
   req.graph_below_us = ps.graph_below_us;
   req.suspect_speedup = ps.suspect_speedup;
+  req.reuse_compile_baseline = ps.reuse_compile_baseline;
   req.timeout_s = ctx.config->profile_timeout;
   return req;
 }

@@ -197,6 +197,26 @@ TEST_F(WorkflowTest, TheBuildStepCanBeSwitchedOffAndNeverRunsOnTheCpuBackend) {
   for (const auto& spec : runner_.specs()) EXPECT_NE(spec.argv.at(3), "build");
 }
 
+TEST_F(WorkflowTest, TorchCompileMeasurementsAreSharedThroughTheRunsCacheUnlessSwitchedOff) {
+  auto profile_request = [this]() -> Json {  // the latest profile call's request
+    Json last;
+    for (const auto& spec : runner_.specs()) {
+      if (spec.argv.at(3) == "profile") last = *ParseJson(*ReadFile(ArgAfter(spec, "--request")), "r");
+    }
+    return last;
+  };
+  ScriptedGen gen({"GOOD"});
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(Context(&gen), "default").ok());
+  EXPECT_EQ(profile_request().value("baseline_cache_dir", ""),
+            (root_ / "work" / "baseline_cache").string());
+  config_.profile_settings.reuse_compile_baseline = false;
+  ScriptedGen gen2({"GOOD"});
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(Context(&gen2), "default").ok());
+  Json req = profile_request();
+  ASSERT_TRUE(req.is_object());
+  EXPECT_FALSE(req.contains("baseline_cache_dir"));
+}
+
 TEST_F(WorkflowTest, SuspectProfileIsReverifiedWithMoreTrialsOnNewSeeds) {
   config_.verify_settings.trials = 4;
   ScriptedGen gen({"GOOD FAST"});
