@@ -309,6 +309,61 @@ Result<std::vector<int>> ParseDevices(const std::string& text) {
   return ids;
 }
 
+namespace {
+
+// The harness children's settings for this run (slot 0; the device pool derives the others).
+HarnessOptions MakeHarnessOptions(const Prepared& p, const fs::path& work_root, bool interpreter,
+                                  std::ostream* err) {
+  HarnessOptions ho;
+  ho.python = HarnessPython(p.config);
+  ho.harness_dir = HomeDir() / "harness";
+  ho.work_root = work_root;
+  ho.device = p.row.harness_device;
+  if (ho.device == "cuda") {
+    ho.visible_devices = std::to_string(p.devices.front());
+    ho.cuda_arch = CudaSmOf(p.target.arch);  // the same nvcc build on and off the GPU
+  }
+  ho.triton_interpret = interpreter;
+  ho.limits.core_dumps = false;
+  ho.limits.open_files = 4096;
+  ho.mode = HarnessModeFromName(p.config.harness_mode);
+  // A warm server that cannot start (or dies for good) is said once per device, not hidden.
+  auto note_mu = std::make_shared<std::mutex>();
+  ho.on_note = [err, note_mu](const std::string& note) {
+    std::lock_guard<std::mutex> lock(*note_mu);
+    *err << "akg_cli: note: " << note << "\n";
+  };
+  return ho;
+}
+
+// A new run folder with the task, its inspection and the run record; the task then points at
+// the folder's copy.
+Result<RunFolder> CreateRunFolder(const Prepared& p, const std::string& started, TaskInfo* task) {
+  const OpOptions& o = p.options;
+  fs::path run_path = o.out_dir.empty()
+                          ? DefaultRunFolderPath(p.config.log_dir, FolderStamp(started), task->name, o.dsl)
+                          : fs::path(o.out_dir);
+  AKG_ASSIGN_OR_RETURN(RunFolder run, RunFolder::Create(run_path));
+  AKG_RETURN_IF_ERROR(run.WriteText("task.py", task->source));
+  AKG_RETURN_IF_ERROR(run.WriteJson("inspect.json", task->inspection));
+  AKG_RETURN_IF_ERROR(WriteRunRecord(run, p, task->name));
+  task->task_path = run.Resolve("task.py");
+  return run;
+}
+
+// A workflow that ended in an error: nothing useful was produced (unless resuming), and a task
+// the builtin model cannot write says how to get an LLM-backed agent.
+Status WorkflowFailure(const Status& failed, bool resume, const RunFolder& run) {
+  std::error_code ec;
+  if (!resume) fs::remove_all(run.path(), ec);
+  if (failed.kind() != ErrorKind::kUnsupported) return failed;
+  return UnsupportedError(failed.message() +
+                          "; such tasks need an LLM-backed agent: configure a model in "
+                          ".akg/settings.yaml or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL");
+}
+
+}  // namespace
+
 int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   double t0 = deps.clock->NowSeconds();
   std::string started = deps.clock->NowIso8601();
@@ -319,24 +374,8 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
 
   auto work = WorkRoot::Make();
   if (!work.ok()) return Fail(deps, work.status());
-  HarnessOptions ho;
-  ho.python = HarnessPython(p.config);
-  ho.harness_dir = HomeDir() / "harness";
-  ho.work_root = work->path();
-  ho.device = p.row.harness_device;
-  if (ho.device == "cuda") ho.visible_devices = std::to_string(p.devices.front());
-  if (ho.device == "cuda") ho.cuda_arch = CudaSmOf(p.target.arch);  // same nvcc build on and off the GPU
   bool interpreter = p.target.dsl == "triton_cuda" && !HostHasCudaDevice();
-  ho.triton_interpret = interpreter;
-  ho.limits.core_dumps = false;
-  ho.limits.open_files = 4096;
-  ho.mode = HarnessModeFromName(p.config.harness_mode);
-  // A warm server that cannot start (or dies for good) is said once per device, not hidden.
-  auto note_mu = std::make_shared<std::mutex>();
-  ho.on_note = [err = deps.err, note_mu](const std::string& note) {
-    std::lock_guard<std::mutex> lock(*note_mu);
-    *err << "akg_cli: note: " << note << "\n";
-  };
+  HarnessOptions ho = MakeHarnessOptions(p, work->path(), interpreter, deps.err);
   HarnessClient harness(deps.runner, ho);
   if (interpreter) {
     *deps.err << "akg_cli: note: no CUDA device on this machine: Triton kernels run under "
@@ -387,16 +426,9 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   if (!agents.notice.empty()) *deps.err << "akg_cli: note: " << agents.notice << "\n";
 
   if (!run) {
-    fs::path run_path = o.out_dir.empty()
-                            ? DefaultRunFolderPath(p.config.log_dir, FolderStamp(started), task->name, o.dsl)
-                            : fs::path(o.out_dir);
-    auto created = RunFolder::Create(run_path);
+    auto created = CreateRunFolder(p, started, &*task);
     if (!created.ok()) return Fail(deps, created.status());
-    run = *created;
-    if (auto s = run->WriteText("task.py", task->source); !s.ok()) return Fail(deps, s);
-    if (auto s = run->WriteJson("inspect.json", task->inspection); !s.ok()) return Fail(deps, s);
-    if (auto s = WriteRunRecord(*run, p, task->name); !s.ok()) return Fail(deps, s);
-    task->task_path = run->Resolve("task.py");
+    run = std::move(created).value();
   }
 
   if (auto st = recorder->Attach(run->Resolve("llm")); !st.ok()) return Fail(deps, st);
@@ -421,17 +453,7 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   ctx.cancelled = [] { return CancelRequested(); };
   auto outcome = RunWorkflow(ctx, p.workflow);
   progress.Finish();
-  if (!outcome.ok()) {
-    std::error_code ec;
-    if (!ctx.resume) fs::remove_all(run->path(), ec);  // nothing useful was produced
-    Status s = outcome.status();
-    if (s.kind() == ErrorKind::kUnsupported) {
-      s = UnsupportedError(s.message() +
-                           "; such tasks need an LLM-backed agent: configure a model in "
-                           ".akg/settings.yaml or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL");
-    }
-    return Fail(deps, s);
-  }
+  if (!outcome.ok()) return Fail(deps, WorkflowFailure(outcome.status(), ctx.resume, *run));
   if (outcome->device_utilisation.is_null()) outcome->device_utilisation = pool.pool->Utilisation();
 
   RunSummary summary{&*task, p.target, &p.config, &*outcome, agents.models, run->path().string(),
