@@ -2,7 +2,8 @@
 one child per command (as the server does) and runs verify and then profile of a kernel under
 cProfile; prints the elapsed-time notes and the top functions by cumulative time.
 
-python bench/gpu/child_profile.py TASK KERNEL [--baselines eager]  (run from the repository root)
+python bench/gpu/child_profile.py TASK KERNEL [--baselines eager]  (run from the repository root;
+KERNEL: e.g. the kernel.py of an `akg_cli op --workflow kernelgen_only` run, as probe_search_cost.sh does)
 """
 from __future__ import annotations
 

@@ -1,7 +1,13 @@
+#!/usr/bin/env bash
+# On the GPU machine: a warm-forked verify/profile child under cProfile (bench/gpu/child_profile.py)
+# on the builtin model's relu kernel, then a 4-candidate relu evolve with every candidate's
+# timings and elapsed-time notes. Carry .gpu (see pack.sh). Results in $OUT.
 set -u
-python3 bench/gpu/child_profile.py examples/tasks/relu.py bench/gpu/fixtures/relu_builtin_kernel.py > $OUT/child_profile.txt 2>&1
-grep -E "^(===|warm|after|prime|\[akg)" $OUT/child_profile.txt
 export AKG_HOME="$PWD" AKG_PYTHON=python3 LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
+.gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices 0 \
+  --task examples/tasks/relu.py --workflow kernelgen_only --out /tmp/kgen > /dev/null 2>&1
+python3 bench/gpu/child_profile.py examples/tasks/relu.py /tmp/kgen/kernel.py > $OUT/child_profile.txt 2>&1
+grep -E "^(===|warm|after|prime|\[akg)" $OUT/child_profile.txt
 cat > $OUT/e.yaml <<YAML
 profile_settings: {run_times: 30, warmup_times: 5, baselines: [eager]}
 verify_settings: {trials: 3}

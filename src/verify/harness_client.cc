@@ -295,13 +295,20 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
   return v;
 }
 
+namespace {
+
+Json CandidateRulesRequest(const StaticRequest& req) {
+  return {{"candidate_path", req.candidate_path.string()},
+          {"dsl", req.dsl},
+          {"policy", req.policy},
+          {"extra_glue", req.extra_glue}};
+}
+
+}  // namespace
+
 Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
-  Json request = {{"candidate_path", req.candidate_path.string()},
-                  {"dsl", req.dsl},
-                  {"policy", req.policy},
-                  {"extra_glue", req.extra_glue}};
   Verdict v;
-  auto out = Call("static", request, req.timeout_s);
+  auto out = Call("static", CandidateRulesRequest(req), req.timeout_s);
   if (!out.ok()) {
     v.message = out.status().message();
     return v;
@@ -322,13 +329,10 @@ Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
 }
 
 BuildResult HarnessClient::Build(const BuildRequest& req) {
-  Json request = {{"candidate_path", req.candidate_path.string()},
-                  {"dsl", req.dsl},
-                  {"policy", req.policy},
-                  {"extra_glue", req.extra_glue}};
   BuildResult b;
   // No device: the build must not disturb whatever is being timed on the devices meanwhile.
-  auto out = Call("build", request, req.timeout_s, {{"CUDA_VISIBLE_DEVICES", ""}});
+  auto out = Call("build", CandidateRulesRequest(req), req.timeout_s,
+                  {{"CUDA_VISIBLE_DEVICES", ""}});
   if (!out.ok()) {
     b.message = out.status().message();
     return b;

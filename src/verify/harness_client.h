@@ -94,7 +94,10 @@ struct ProfileRequest {
   double timeout_s = 600;
 };
 
-// The static integrity rules alone (the harness's `static` command), for kernelgen_only.
+// A candidate checked without running it on a device: the static integrity rules alone (the
+// harness's `static` command, for kernelgen_only), or `build`: syntax, static rules and the
+// candidate's import (where native kernels compile) with no device visible, before a device is
+// taken (docs/HARNESS_PROTOCOL.md; give a build the compile's time).
 struct StaticRequest {
   std::filesystem::path candidate_path;
   std::string dsl;
@@ -102,16 +105,7 @@ struct StaticRequest {
   std::vector<std::string> extra_glue;
   double timeout_s = 60;
 };
-
-// `build`: syntax, static rules and the candidate's import (where native kernels compile) with
-// no device visible, before a device is taken (docs/HARNESS_PROTOCOL.md).
-struct BuildRequest {
-  std::filesystem::path candidate_path;
-  std::string dsl;
-  std::string policy = "strict";
-  std::vector<std::string> extra_glue;
-  double timeout_s = 300;
-};
+using BuildRequest = StaticRequest;
 
 struct BuildResult {
   // "built"; "failed" (the verdict below is final: compile_error or rejected); "deferred" (left

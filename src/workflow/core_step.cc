@@ -124,6 +124,16 @@ ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string&
 
 namespace {
 
+// The candidate and the rules it is checked against, for `static` and `build`.
+StaticRequest RulesRequest(const WorkflowContext& ctx, const std::string& code_path) {
+  StaticRequest req;
+  req.candidate_path = ctx.run->Resolve(code_path);
+  req.dsl = ctx.target.dsl;
+  req.policy = ctx.config->verify_settings.policy;
+  req.extra_glue = ctx.config->verify_settings.extra_glue;
+  return req;
+}
+
 bool BuildsOffDevice(const WorkflowContext& ctx) {
   return ctx.config->verify_settings.build_off_device && ctx.harness != nullptr &&
          ctx.harness->options().device != "cpu";
@@ -132,13 +142,8 @@ bool BuildsOffDevice(const WorkflowContext& ctx) {
 // The CPU-side build before a device is taken; true when it settled the verdict (compile_error
 // or rejected), so the candidate never holds a device.
 bool BuildFirst(const WorkflowContext& ctx, CandidateRecord* c) {
-  const auto& vs = ctx.config->verify_settings;
-  BuildRequest req;
-  req.candidate_path = ctx.run->Resolve(c->code_path());
-  req.dsl = ctx.target.dsl;
-  req.policy = vs.policy;
-  req.extra_glue = vs.extra_glue;
-  req.timeout_s = ctx.config->verify_timeout;
+  BuildRequest req = RulesRequest(ctx, c->code_path());
+  req.timeout_s = ctx.config->verify_timeout;  // a compile's time
   Clock* clock = ClockOf(ctx);
   double t0 = clock->NowSeconds();
   BuildResult b = ctx.harness->Build(req);
@@ -152,12 +157,7 @@ bool BuildFirst(const WorkflowContext& ctx, CandidateRecord* c) {
 }  // namespace
 
 Verdict StaticCheck(const WorkflowContext& ctx, const std::string& code_path) {
-  StaticRequest req;
-  req.candidate_path = ctx.run->Resolve(code_path);
-  req.dsl = ctx.target.dsl;
-  req.policy = ctx.config->verify_settings.policy;
-  req.extra_glue = ctx.config->verify_settings.extra_glue;
-  return ctx.harness->CheckStatic(req);
+  return ctx.harness->CheckStatic(RulesRequest(ctx, code_path));
 }
 
 CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in) {
