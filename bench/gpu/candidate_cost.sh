@@ -4,8 +4,8 @@
 # 4-candidate evolve; every verify/profile log carries the harness's elapsed-time notes.
 # Carry .gpu (see pack.sh). Results in $OUT: probe.json, phases.txt, runs.tar.gz.
 set -uo pipefail
-export AKG_HOME="$PWD" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
-out="${OUT:-/tmp/out}"; mkdir -p "$out/runs"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mkdir -p "$out/runs"
 nvidia-smi --query-gpu=name,driver_version,persistence_mode --format=csv,noheader | tee "$out/phases.txt"
 "$AKG_PYTHON" bench/gpu/cuda_start_probe.py > "$out/probe.json" 2>&1; cat "$out/probe.json"
 task="${TASK:-examples/tasks/relu.py}"

@@ -3,13 +3,9 @@
 # verifies and profiles them (CUDA events, L2 flushed). Results go to $OUT (summary.txt and
 # runs.tar.gz with every run folder). Carry .gpu (see pack.sh).
 set -uo pipefail
-export AKG_HOME="$PWD" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
-out="${OUT:-/tmp/out}"; mkdir -p "$out/runs"
-{
-  date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  "$AKG_PYTHON" -c 'import sys, torch, triton; print("python", sys.version.split()[0], "torch", torch.__version__, "triton", triton.__version__, "cuda", torch.version.cuda)'
-} > "$out/env.txt" 2>&1
-cat "$out/env.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mkdir -p "$out/runs"
+record_env "$out/env.txt"
 tasks="${TASKS:-gelu_scale_add_large swish_large softsign_large mish_large sub_exp_tanh_gelu_large elu_channel_bias_large}"
 for t in $tasks; do
   echo "=== $t"

@@ -9,13 +9,9 @@
 #   MAX_CANDIDATES=12, ROUNDS=4                    search budget (evolve: 2 islands x 2 per round)
 # Results in $OUT: summary.json, summary.md, env.txt, runs.tar.gz (every run folder).
 set -uo pipefail
-export AKG_HOME="$PWD" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
-out="${OUT:-/tmp/out}"; mkdir -p "$out/runs"
-{
-  date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  "$AKG_PYTHON" -c 'import sys, torch, triton; print("python", sys.version.split()[0], "torch", torch.__version__, "triton", triton.__version__, "cuda", torch.version.cuda)'
-} > "$out/env.txt" 2>&1
-cat "$out/env.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mkdir -p "$out/runs"
+record_env "$out/env.txt"
 tasks="${TASKS:-gelu_scale_add_large swish_large softsign_large mish_large sub_exp_tanh_gelu_large}"
 task_dir="${TASK_DIR:-bench/gpu_tasks}"   # e.g. examples/tasks for the project's example sizes
 wall="${SEARCH_WALL_S:-20}"

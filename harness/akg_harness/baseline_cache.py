@@ -24,22 +24,16 @@ from typing import Any, Callable
 import torch
 
 from . import timing, values
-from .devices import DevicePlan
+from .devices import DevicePlan, cache_device_key
+from .task import task_sha256
 
 FORMAT = 1
 
 
-def _device_name(plan: DevicePlan) -> str:
-    if plan.is_cuda:
-        return f"cuda:{torch.cuda.get_device_name(plan.device)}"
-    return plan.device.type
-
-
 def cache_key(task_path: str, plan: DevicePlan, request: dict[str, Any],
               sets: list[list[Any]], timer_method: str) -> dict[str, Any]:
-    with open(task_path, "rb") as f:
-        task_hash = hashlib.sha256(f.read()).hexdigest()
-    return {"format": FORMAT, "task_sha256": task_hash, "device": _device_name(plan),
+    return {"format": FORMAT, "task_sha256": task_sha256(task_path),
+            "device": cache_device_key(plan),
             "seed": request["seed"], "input_sets": [[values.describe(v) for v in s] for s in sets],
             "warmup_times": request["warmup_times"], "run_times": request["run_times"],
             "timer": timer_method, "threads": torch.get_num_threads(),

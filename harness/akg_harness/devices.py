@@ -29,6 +29,13 @@ class DevicePlan:
             torch.cuda.synchronize(self.device)
 
 
+def cache_device_key(plan: DevicePlan) -> str:
+    """The device as run caches key it: "cuda:<GPU name>" or the device type."""
+    if plan.is_cuda:
+        return f"cuda:{torch.cuda.get_device_name(plan.device)}"
+    return plan.device.type
+
+
 def _interpreter_on() -> bool:
     return os.environ.get("TRITON_INTERPRET") == "1"
 

@@ -21,8 +21,8 @@ from typing import Any, Callable
 import torch
 
 from . import values
-from .devices import DevicePlan
-from .task import Task, run_reference
+from .devices import DevicePlan, cache_device_key
+from .task import Task, run_reference, task_sha256
 
 FORMAT = 1
 MAX_ENTRY_BYTES = 4 << 30
@@ -33,17 +33,6 @@ class ReferencePair:
     first: list[Any]    # flattened outputs of the first call
     second: list[Any]   # ... of the second call, same model, new inputs
     cached: bool        # read from the cache folder
-
-
-def _file_hash(path: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def _device_name(plan: DevicePlan) -> str:
-    if plan.is_cuda:
-        return f"cuda:{torch.cuda.get_device_name(plan.device)}"
-    return plan.device.type
 
 
 def _to_cpu(outputs: list[Any]) -> list[Any]:
@@ -57,13 +46,13 @@ class ReferenceStore:
         self.task = task
         self.plan = plan
         self.cache_dir = cache_dir
-        self.task_hash = _file_hash(task.path)
+        self.task_hash = task_sha256(task.path)
 
     def key(self, seed: int, second_seed: int, distribution: str, inputs: list[Any]
             ) -> dict[str, Any]:
         return {"format": FORMAT, "task_sha256": self.task_hash, "seed": seed,
                 "second_seed": second_seed, "distribution": distribution,
-                "device": _device_name(self.plan),
+                "device": cache_device_key(self.plan),
                 "inputs": [values.describe(v) for v in inputs],
                 "default_dtype": values.dtype_name(torch.get_default_dtype()),
                 "matmul_precision": torch.get_float32_matmul_precision(),

@@ -4,6 +4,7 @@ Every failure here is the task's fault, so each raises TaskError with the inspec
 """
 from __future__ import annotations
 
+import hashlib
 import traceback
 from dataclasses import dataclass
 from types import ModuleType
@@ -23,6 +24,12 @@ class Task:
     model_cls: type
     get_inputs: Callable[[], Any]
     get_init_inputs: Callable[[], Any]
+
+
+def task_sha256(path: str) -> str:
+    """The task file's SHA-256, the first part of every run cache's key."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def load_task(path: str) -> Task:

@@ -337,7 +337,6 @@ BuildResult HarnessClient::Build(const BuildRequest& req) {
     b.message = out.status().message();
     return b;
   }
-  b.seconds = out->process.wall_seconds;
   if (!out->result) {
     b.message = "the build's process failed: " + DescribeChildFailure(out->process);
     return b;
@@ -355,7 +354,7 @@ BuildResult HarnessClient::Build(const BuildRequest& req) {
     b.verdict.reason = StringOr(r, "reason", "");
     b.verdict.message = b.message;
     b.verdict.log = StringOr(r, "log", "") + "\n--- process output ---\n" + out->log;
-    b.verdict.wall_seconds = b.seconds;
+    b.verdict.wall_seconds = out->process.wall_seconds;
     b.verdict.details = r;
   } else if (b.outcome != "built" && b.outcome != "deferred") {
     b.outcome = "error";

@@ -112,8 +112,7 @@ struct BuildResult {
   // to verify on the device); "error" (the build itself could not run: verify decides).
   std::string outcome = "error";
   Verdict verdict;  // for "failed"
-  std::string message;
-  double seconds = 0;
+  std::string message;  // why, in one line (what the harness said, or why it could not run)
   bool settled() const { return outcome == "failed"; }
 };
 
