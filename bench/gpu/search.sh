@@ -7,7 +7,7 @@
 #   TASKS="gelu_scale_add_large swish_large ..."   tasks from bench/gpu_tasks (default: 5)
 #   SEARCH_WALL_S=20                               wall budget of each search (stops starting candidates)
 #   MAX_CANDIDATES=12, ROUNDS=4                    search budget (evolve: 2 islands x 2 per round)
-# Results in $OUT: summary.json, summary.md, env.txt, runs.tar.gz (every run folder).
+# Results in $OUT: summary.json, summary.md, phases.md, env.txt, runs.tar.gz (every run folder).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 mkdir -p "$out/runs"
@@ -37,6 +37,8 @@ for rep_path in sorted((out / "runs").glob("*/report.json")):
     rows.append({"task": task, "workflow": wf, "devices": devs, "verified": r["verified"],
                  "candidates": n, "candidates_per_min": round(60 * n / r["wall_seconds"], 2),
                  "wall_s": round(r["wall_seconds"], 1),
+                 "pool_span_s": round(util.get("span_s") or 0, 1),
+                 "candidates_per_min_in_pool": round(60 * n / util["span_s"], 2) if util.get("span_s") else None,
                  "kernel_ms": (p.get("kernel") or {}).get("median_ms"),
                  "eager_ms": (p.get("reference_eager") or {}).get("median_ms"),
                  "speedup_vs_eager": p.get("speedup_vs_eager"),
@@ -45,21 +47,27 @@ for rep_path in sorted((out / "runs").glob("*/report.json")):
                  "stop_reason": r.get("stop_reason"),
                  "device_utilisation": util})
 (out / "summary.json").write_text(json.dumps(rows, indent=2))
-lines = ["| task | workflow | devices | verified | candidates | cand/min | wall s | kernel ms | eager ms | vs eager | vs default | SOL | utilisation |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+lines = ["| task | workflow | devices | verified | candidates | cand/min | cand/min in pool | wall s | pool span s | kernel ms | eager ms | vs eager | vs default | SOL | utilisation |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 base = {r["task"]: r["speedup_vs_eager"] for r in rows if r["workflow"] == "default"}
 for r in rows:
     f = lambda v, fmt="{:.4f}": "-" if v is None else fmt.format(v)
     rel = None
     if r["speedup_vs_eager"] and base.get(r["task"]):
         rel = r["speedup_vs_eager"] / base[r["task"]]
-    lines.append(f"| {r['task']} | {r['workflow']} | {r['devices']} | {r['verified']} | {r['candidates']} | {r['candidates_per_min']} | {r['wall_s']} | "
+    lines.append(f"| {r['task']} | {r['workflow']} | {r['devices']} | {r['verified']} | {r['candidates']} | {r['candidates_per_min']} | "
+                 f"{r['candidates_per_min_in_pool']} | {r['wall_s']} | {r['pool_span_s']} | "
                  f"{f(r['kernel_ms'])} | {f(r['eager_ms'])} | {f(r['speedup_vs_eager'], '{:.2f}x')} | "
-                 f"{f(rel, '{:.3f}x')} | {f(r['fraction_of_sol'], '{:.2f}')} | {json.dumps(r['device_utilisation'])[:80]} |")
+                 f"{f(rel, '{:.3f}x')} | {f(r['fraction_of_sol'], '{:.2f}')} | "
+                 + ", ".join(f"{d['device']} {100 * d['utilisation']:.0f}%" for d in r["device_utilisation"].get("devices", [])) + " |")
 (out / "summary.md").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 }
+# Each output line with the seconds since the run started (where the serial part goes).
+stamp() { "$AKG_PYTHON" -u -c 'import sys, time
+t0 = time.monotonic()
+for line in sys.stdin: print(f"{time.monotonic() - t0:7.2f} {line}", end="")'; }
 # RUNS: workflow:devices pairs, e.g. "default:0 evolve:0 evolve:0,1" (multi-GPU comparison).
 runs="${RUNS:-default:0 evolve:0 adaptive_search:0}"
 for t in $tasks; do
@@ -69,10 +77,11 @@ for t in $tasks; do
     start=$SECONDS
     .gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices "$devs" \
       --task "$task_dir/$t.py" --workflow "$wf" --config "$out/bench.yaml" \
-      --out "$out/runs/$name" > "$out/runs/$name.log" 2>&1
-    rc=$?; echo "exit $rc after $((SECONDS - start)) s"; tail -n 16 "$out/runs/$name.log"
+      --out "$out/runs/$name" 2>&1 | stamp > "$out/runs/$name.log"
+    rc=${PIPESTATUS[0]}; echo "exit $rc after $((SECONDS - start)) s"; tail -n 16 "$out/runs/$name.log"
   done
   summarise > /dev/null   # after every task, so a run cut short still reports what finished
 done
 summarise
+"$AKG_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/phases.py" "$out/runs" > "$out/phases.md"  # where candidate time went
 tar -C "$out" -czf "$out/runs.tar.gz" runs && rm -rf "$out/runs"

@@ -52,7 +52,7 @@ struct SearchSettings {
   double max_wall_s = 0;       // stop proposing after this many seconds (0 = no limit)
   int patience = 8;            // adaptive_search: stop after this many candidates in a row
                                // without a new best (0 = never)
-  int concurrency = 2;         // candidates in flight at once (generation overlaps verification)
+  int concurrency = 2;         // candidates in flight per device slot (generation and build overlap measurement)
   double ucb_c = 1.0;          // adaptive_search: exploration weight of the UCB bandit
   int seed = 0;                // seeds every random choice of a search
   int cpu_slots = 1;           // device pool slots on the CPU backend (verifications at once)

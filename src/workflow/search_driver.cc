@@ -39,9 +39,10 @@ Clock* ClockOf(const WorkflowContext& ctx) {
 
 SearchDriver::SearchDriver(const WorkflowContext& ctx, std::string workflow, Json settings)
     : ctx_(ctx), workflow_(std::move(workflow)), settings_(std::move(settings)) {
+  // `concurrency` candidates in flight per slot of the pool: with 2 (the default) one is
+  // measured while the next is generated and built, so no device waits on the CPU-side steps.
   int workers = ctx.config->search.concurrency;
-  // Never fewer workers than devices: while work is queued, no device idles.
-  if (ctx.pool != nullptr) workers = std::max<int>(workers, static_cast<int>(ctx.pool->size()));
+  if (ctx.pool != nullptr) workers *= std::max<int>(1, static_cast<int>(ctx.pool->size()));
   executor_ = std::make_unique<Executor>(workers);
 }
 

@@ -28,6 +28,11 @@ class LandscapeGen : public KernelGen {
 
   Result<Candidate> Generate(const GenRequest& r) override {
     ++calls;
+    int now = ++in_flight;
+    int seen = max_in_flight.load();
+    while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {}
+    if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+    --in_flight;
     int base = r.parent && r.parent->hints.is_object() ? r.parent->hints.value("g", 0) : 0;
     int step = r.seed == 0 ? 0 : static_cast<int>(MixSeed(r.seed) % 7) - 2;  // -2..4
     int g = base + step;
@@ -40,6 +45,8 @@ class LandscapeGen : public KernelGen {
   }
   std::atomic<int> calls{0};
   std::atomic<int> calls_with_feedback{0};
+  std::atomic<int> in_flight{0}, max_in_flight{0};  // generations at once
+  int sleep_ms = 0;                                   // a model's latency
 };
 
 inline std::string ArgAfter(const ProcessSpec& spec, const std::string& flag) {

@@ -170,6 +170,20 @@ TEST_F(SearchWorkflowTest, DevicePoolHoldsOneSlotPerVerificationAndKeepsSlotsBus
   EXPECT_EQ(out->candidates.size(), 12u);
 }
 
+TEST_F(SearchWorkflowTest, EachDeviceSlotHasItsNextCandidateGeneratedWhileItMeasures) {
+  LandscapeHarness slow(30);
+  runner_.SetHandler([h = &slow](const ProcessSpec& s) { return (*h)(s); });
+  gen_.sleep_ms = 30;
+  config_.search.concurrency = 2;  // per slot: one measured, one being generated and built
+  config_.search.rounds = 2;       // rounds of 6 candidates
+  auto out = RunEvolve(Context("run", 2));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(slow.max_in_flight.load(), 2);  // the pool's two slots, never more
+  // 2 x 2 workers: while both slots measure, two more candidates are generated.
+  EXPECT_EQ(gen_.max_in_flight.load(), 4);
+  EXPECT_EQ(out->candidates.size(), 12u);
+}
+
 TEST_F(SearchWorkflowTest, AdaptiveSearchIsDeterministicWithOneInFlightAndStopsOnPatience) {
   config_.search.concurrency = 1;
   config_.search.max_candidates = 40;
