@@ -6,7 +6,7 @@
 #
 #   TASKS="gelu_scale_add_large swish_large ..."   tasks from bench/gpu_tasks (default: 5)
 #   SEARCH_WALL_S=20                               wall budget of each search (stops starting candidates)
-#   MAX_CANDIDATES=12, ROUNDS=4                    search budget (evolve: 2 islands x 2 per round)
+#   MAX_CANDIDATES=12, ROUNDS=4, PATIENCE=6        search budget (evolve: 2 islands x 2 per round; 0 = no patience stop)
 # Results in $OUT: summary.json, summary.md, phases.md, env.txt, runs.tar.gz (every run folder).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -21,7 +21,7 @@ cat > "$out/bench.yaml" <<YAML
 profile_settings: {run_times: 30, warmup_times: 5, baselines: [eager]}
 verify_settings: {trials: 3}
 search: {rounds: ${ROUNDS:-4}, islands: 2, population: 2, elite: 1, migration_interval: 2, inspirations: 2,
-         max_candidates: ${MAX_CANDIDATES:-12}, max_wall_s: $wall, patience: 6, concurrency: 2, ucb_c: 1.0, seed: 0}
+         max_candidates: ${MAX_CANDIDATES:-12}, max_wall_s: $wall, patience: ${PATIENCE:-6}, concurrency: 2, ucb_c: 1.0, seed: 0}
 YAML
 summarise() {
 "$AKG_PYTHON" - "$out" <<'PY'

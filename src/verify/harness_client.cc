@@ -93,8 +93,10 @@ HarnessClient::~HarnessClient() {
 void HarnessClient::StartInBackground() {
   WarmHarness* warm = Warm();
   if (warm == nullptr || starter_.joinable()) return;
+  starting_in_background_ = true;
   starter_ = std::thread([this, warm] {
     Status s = warm->Start();
+    starting_in_background_ = false;
     if (!s.ok() && s.kind() != ErrorKind::kCancelled) FallBackToCold(s.message());
   });
 }
@@ -147,6 +149,9 @@ ProcessResult HarnessClient::RunChild(const std::string& command, const ProcessS
                                       const std::filesystem::path& result_path) {
   // `static` imports no torch, so a cold child costs little; the warm server does not know it.
   WarmHarness* warm = command == "static" ? nullptr : Warm();
+  // A run's inspection never waits for a server still importing torch (StartInBackground):
+  // it runs in its own Python beside the start, which then serves the candidates.
+  if (warm != nullptr && command == "inspect" && starting_in_background_) warm = nullptr;
   if (warm != nullptr) {
     WarmRun run{command,      request_path,       result_path,  spec.cwd,
                 spec.env,     spec.timeout_s,     spec.kill_grace_s, spec.limits,

@@ -142,7 +142,8 @@ class HarnessClient {
   // Warm mode: starts the harness server now on a background thread, so it imports torch while
   // the caller does other work (other devices' servers, inspection, design) and the first call
   // finds it ready. A server that cannot start means cold mode, with the usual note. No-op when
-  // cold or already started.
+  // cold or already started. An Inspect while the start is under way runs cold beside it (a
+  // run's inspection, its first call, does not wait for torch's import in the server).
   void StartInBackground();
 
   const HarnessOptions& options() const { return options_; }
@@ -177,6 +178,7 @@ class HarnessClient {
   std::unique_ptr<WarmHarness> warm_;
   std::string cold_reason_;  // why warm mode gave up; empty while it has not
   std::thread starter_;      // StartInBackground's; joined (after AbortStart) on destruction
+  std::atomic<bool> starting_in_background_{false};  // until starter_'s start has ended
 };
 
 // One-line summary of a failed harness child (signal, exit code, last line of stderr).

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/files.h"
 #include "env/fake_process_runner.h"
 #include "verify/harness_client.h"
 
@@ -288,6 +289,31 @@ TEST_F(WarmHarnessTest, StartInBackgroundHasTheServerReadyBeforeTheFirstCall) {
   Verdict v = client->Verify(Relu(kSource / "harness/tests/fixtures/relu_task.py"));
   EXPECT_EQ(v.kind, VerdictKind::kPassed) << v.message;
   EXPECT_EQ(ServerPid(client), pid);  // the call used the server started in the background
+  EXPECT_TRUE(notes_.empty());
+}
+
+TEST_F(WarmHarnessTest, AnInspectionDuringABackgroundStartRunsColdBesideIt) {
+  // The task records the main module of the process that loads it: the warm server's
+  // (akg_harness.server) in a fork of it, akg_harness.__main__ in a cold child.
+  fs::path mark = root_ / "main_module";
+  fs::path task = Task("inspected", "import sys, pathlib\npathlib.Path(" +
+                                       Json(mark.string()).dump() +
+                                       ").write_text(sys.modules['__main__'].__spec__.name)");
+  HarnessClient* client = Client(Options());
+  client->StartInBackground();  // the server is importing torch for a second or more
+  auto first = client->Inspect(task, 0, 120);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(*ReadFile(mark), "akg_harness.__main__");  // its own Python, no wait for the server
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (ServerPid(client) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(ServerPid(client), 0) << "the background start did not finish";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // its thread returns just after
+  auto second = client->Inspect(task, 0, 120);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(*ReadFile(mark), "akg_harness.server");  // once ready, the server serves them
+  EXPECT_EQ((*first)["outputs"], (*second)["outputs"]);
   EXPECT_TRUE(notes_.empty());
 }
 
