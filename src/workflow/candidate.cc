@@ -94,6 +94,11 @@ ProfileResult ProfileFromJson(const Json& j) {
   return p;
 }
 
+Json BuildJson(const CandidateRecord& c) {
+  if (c.build_outcome.empty()) return nullptr;
+  return {{"outcome", c.build_outcome}, {"message", c.build_message}};
+}
+
 Json CandidateToJson(const CandidateRecord& c) {
   Json j = {{"id", c.id},
             {"dir", c.dir},
@@ -112,6 +117,7 @@ Json CandidateToJson(const CandidateRecord& c) {
             {"passed", c.passed()},
             {"fitness", c.fitness()},
             {"device", c.device},
+            {"build", BuildJson(c)},
             {"timings_s", {{"generate", c.generate_s}, {"build", c.build_s},
                            {"wait_device", c.wait_device_s},
                            {"verify", c.verify_s}, {"profile", c.profile_s}}}};
@@ -153,6 +159,10 @@ Result<CandidateRecord> CandidateFromJson(const Json& j) {
     c.reverification = VerdictFrom(j["reverification"]);
   }
   c.device = StringOr(j, "device", "");
+  if (j.contains("build") && j["build"].is_object()) {
+    c.build_outcome = StringOr(j["build"], "outcome", "");
+    c.build_message = StringOr(j["build"], "message", "");
+  }
   Json t = j.value("timings_s", Json::object());
   c.generate_s = NumberOr(t, "generate", 0);
   c.build_s = NumberOr(t, "build", 0);

@@ -37,6 +37,10 @@ struct CandidateRecord {
   std::optional<ProfileResult> profile;   // passed candidates
   std::optional<Verdict> reverification;  // suspect profiles
   std::string device;                     // the pool slot that verified it
+  // The CPU-side build before the device (GPU backends): built, failed, deferred or error, and
+  // the harness's one line on it (why a build was left to verify, or could not run); empty
+  // when no build ran.
+  std::string build_outcome, build_message;
   double generate_s = 0, build_s = 0, wait_device_s = 0, verify_s = 0, profile_s = 0;
   bool interrupted = false;               // stopped by Ctrl-C: not complete
   bool skipped = false;                   // never started (the search had stopped)
@@ -53,6 +57,8 @@ struct CandidateRecord {
 // meta.json of a completed candidate, and back. The profile is kept as the numbers the
 // leaderboard needs (times, speedups, speed of light, suspect).
 Json CandidateToJson(const CandidateRecord& c);
+// {"outcome", "message"} of the CPU-side build, or null when none ran.
+Json BuildJson(const CandidateRecord& c);
 Result<CandidateRecord> CandidateFromJson(const Json& j);
 
 Json ProfileToJson(const ProfileResult& p);

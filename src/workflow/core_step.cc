@@ -46,7 +46,9 @@ void Measure(const WorkflowContext& ctx, HarnessClient* harness, bool profile,
 Status WriteRecordFiles(const WorkflowContext& ctx, const CandidateRecord& c, bool meta) {
   const RunFolder& run = *ctx.run;
   if (c.generation.ok()) {
-    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/verify.json", VerdictFileJson(c.verdict, c.description)));
+    Json verify = VerdictFileJson(c.verdict, c.description);
+    if (!c.build_outcome.empty()) verify["build"] = BuildJson(c);  // why a build was deferred
+    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/verify.json", verify));
     AKG_RETURN_IF_ERROR(run.WriteText(c.dir + "/verify.log", c.verdict.log));
   }
   if (c.profile) {
@@ -148,6 +150,8 @@ bool BuildFirst(const WorkflowContext& ctx, CandidateRecord* c) {
   double t0 = clock->NowSeconds();
   BuildResult b = ctx.harness->Build(req);
   c->build_s = clock->NowSeconds() - t0;
+  c->build_outcome = b.outcome;
+  c->build_message = b.message;
   if (!b.settled()) return false;
   c->verdict = b.verdict;
   c->device = "cpu (build)";

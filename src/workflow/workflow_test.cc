@@ -69,9 +69,12 @@ ProcessResult FakeHarness(const ProcessSpec& spec) {
   } else if (command == "build") {
     std::string code = *ReadFile(req["candidate_path"].get<std::string>());
     bool broken = code.find("NOBUILD") != std::string::npos;
-    res = {{"outcome", broken ? "failed" : "built"},
+    bool deferred = code.find("DEFER") != std::string::npos;  // its import needs the device
+    res = {{"outcome", broken ? "failed" : deferred ? "deferred" : "built"},
            {"verdict", broken ? "compile_error" : ""},
-           {"message", broken ? "CompileError: error: expected ';'" : "built"},
+           {"message", broken     ? "CompileError: error: expected ';'"
+                       : deferred ? "the import needs a device: RuntimeError: no CUDA GPUs"
+                                  : "built"},
            {"log", broken ? "k.cu:3: error: expected ';'" : ""}};
   } else if (command == "profile") {
     int runs = req["run_times"];
@@ -179,6 +182,43 @@ TEST_F(WorkflowTest, OnAGpuBackendACompileErrorIsFoundOnTheCpuWithoutTakingADevi
   EXPECT_EQ(pool.pool->Utilisation()["devices"][0]["leases"], 1);  // only the second attempt
   Json meta = *ParseJson(*ReadFile(run_->Resolve("attempts/01/verify.json")), "verify.json");
   EXPECT_EQ(meta["verdict"], "compile_error");
+  EXPECT_EQ(meta["build"]["outcome"], "failed");
+  Json second = *ParseJson(*ReadFile(run_->Resolve("attempts/02/verify.json")), "verify.json");
+  EXPECT_EQ(second["build"]["outcome"], "built");
+}
+
+TEST_F(WorkflowTest, ADeferredBuildIsVerifiedOnTheDeviceAndSaysWhyItWasDeferred) {
+  HarnessOptions ho;
+  ho.work_root = root_ / "gpu_work";
+  ho.device = "cuda";
+  HarnessClient gpu(&runner_, ho);
+  WorkflowContext ctx = Context(nullptr);
+  ctx.target = {"torch", "cuda", "h100", "triton_cuda"};
+  ctx.harness = &gpu;
+  ScriptedGen gen({"DEFER GOOD"});
+  ctx.kernel_gen = &gen;
+  auto out = RunGenerateVerifyWorkflow(ctx, "default");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->passing_attempt, 1);  // a deferred build is no verdict: verify decides
+  Json v = *ParseJson(*ReadFile(run_->Resolve("attempts/01/verify.json")), "verify.json");
+  EXPECT_EQ(v["verdict"], "passed");
+  EXPECT_EQ(v["build"]["outcome"], "deferred");
+  EXPECT_NE(v["build"]["message"].get<std::string>().find("needs a device"), std::string::npos);
+}
+
+TEST(CandidateJsonTest, TheBuildOutcomeSurvivesMetaJson) {
+  CandidateRecord c;
+  c.id = "c0007";
+  c.build_outcome = "deferred";
+  c.build_message = "the import needs a device";
+  Json j = CandidateToJson(c);
+  EXPECT_EQ(j["build"]["outcome"], "deferred");
+  auto back = CandidateFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->build_outcome, "deferred");
+  EXPECT_EQ(back->build_message, "the import needs a device");
+  c.build_outcome.clear();  // no build ran (CPU backend, or switched off)
+  EXPECT_TRUE(CandidateToJson(c)["build"].is_null());
 }
 
 TEST_F(WorkflowTest, TheBuildStepCanBeSwitchedOffAndNeverRunsOnTheCpuBackend) {
