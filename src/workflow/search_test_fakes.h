@@ -22,17 +22,26 @@
 
 namespace akg {
 
+// Counts calls in flight and the most at once (shared by the fakes below).
+struct InFlightCounter {
+  std::atomic<int> now{0}, most{0};
+  void Enter() {
+    int n = ++now;
+    int seen = most.load();
+    while (n > seen && !most.compare_exchange_weak(seen, n)) {}
+  }
+  void Leave() { --now; }
+};
+
 class LandscapeGen : public KernelGen {
  public:
   static double Speed(int g) { return 1.0 + 4.0 / (1.0 + (g - 12) * (g - 12) / 4.0); }
 
   Result<Candidate> Generate(const GenRequest& r) override {
     ++calls;
-    int now = ++in_flight;
-    int seen = max_in_flight.load();
-    while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {}
+    generating.Enter();
     if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
-    --in_flight;
+    generating.Leave();
     int base = r.parent && r.parent->hints.is_object() ? r.parent->hints.value("g", 0) : 0;
     int step = r.seed == 0 ? 0 : static_cast<int>(MixSeed(r.seed) % 7) - 2;  // -2..4
     int g = base + step;
@@ -45,8 +54,8 @@ class LandscapeGen : public KernelGen {
   }
   std::atomic<int> calls{0};
   std::atomic<int> calls_with_feedback{0};
-  std::atomic<int> in_flight{0}, max_in_flight{0};  // generations at once
-  int sleep_ms = 0;                                   // a model's latency
+  InFlightCounter generating;  // generations at once
+  int sleep_ms = 0;             // a model's latency
 };
 
 inline std::string ArgAfter(const ProcessSpec& spec, const std::string& flag) {
@@ -62,16 +71,15 @@ class LandscapeHarness {
   explicit LandscapeHarness(int sleep_ms = 0) : sleep_ms_(sleep_ms) {}
 
   ProcessResult operator()(const ProcessSpec& spec) {
-    int now = ++in_flight;
-    int seen = max_in_flight.load();
-    while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {}
+    measuring.Enter();
     if (sleep_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
     ProcessResult r = Answer(spec);
-    --in_flight;
+    measuring.Leave();
     return r;
   }
 
-  std::atomic<int> in_flight{0}, max_in_flight{0}, verifies{0}, profiles{0}, statics{0};
+  InFlightCounter measuring;  // harness calls at once
+  std::atomic<int> verifies{0}, profiles{0}, statics{0};
 
  private:
   ProcessResult Answer(const ProcessSpec& spec) {

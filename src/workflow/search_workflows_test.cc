@@ -155,7 +155,7 @@ TEST_F(SearchWorkflowTest, DevicePoolHoldsOneSlotPerVerificationAndKeepsSlotsBus
   config_.search.rounds = 2;
   auto out = RunEvolve(Context("run", 2));
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(slow.max_in_flight.load(), 2);  // never more than the pool's slots, and both used
+  EXPECT_EQ(slow.measuring.most.load(), 2);  // never more than the pool's slots, and both used
   const Json& u = out->device_utilisation;
   ASSERT_EQ(u["devices"].size(), 2u);
   int leases = 0, generated = 0;
@@ -178,9 +178,9 @@ TEST_F(SearchWorkflowTest, EachDeviceSlotHasItsNextCandidateGeneratedWhileItMeas
   config_.search.rounds = 2;       // rounds of 6 candidates
   auto out = RunEvolve(Context("run", 2));
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(slow.max_in_flight.load(), 2);  // the pool's two slots, never more
+  EXPECT_EQ(slow.measuring.most.load(), 2);  // the pool's two slots, never more
   // 2 x 2 workers: while both slots measure, two more candidates are generated.
-  EXPECT_EQ(gen_.max_in_flight.load(), 4);
+  EXPECT_EQ(gen_.generating.most.load(), 4);
   EXPECT_EQ(out->candidates.size(), 12u);
 }
 
