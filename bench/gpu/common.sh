@@ -1,6 +1,6 @@
 # Sourced by the GPU scripts: the carried akg_cli's environment (.gpu, see pack.sh), $out, and
 # `record_env FILE`: date, GPUs, driver and the Python/torch/Triton/CUDA versions, also printed.
-export AKG_HOME="$PWD" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
+export AKG_HOME="${AKG_HOME:-$PWD}" AKG_PYTHON="${AKG_PYTHON:-python3}" LD_LIBRARY_PATH="$PWD/.gpu/lib:${LD_LIBRARY_PATH:-}"
 out="${OUT:-/tmp/out}"
 mkdir -p "$out"
 

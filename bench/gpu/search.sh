@@ -7,6 +7,8 @@
 #   TASKS="gelu_scale_add_large swish_large ..."   tasks from bench/gpu_tasks (default: 5)
 #   SEARCH_WALL_S=20                               wall budget of each search (stops starting candidates)
 #   MAX_CANDIDATES=12, ROUNDS=4, PATIENCE=6        search budget (evolve: 2 islands x 2 per round; 0 = no patience stop)
+#   ARCH=h100                                      --arch (h200 on an H200)
+#   AKG_HOME=DIR                                   another tree's harness/configs (an A/B of the harness)
 # Results in $OUT: summary.json, summary.md, phases.md, env.txt, runs.tar.gz (every run folder).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -75,7 +77,7 @@ for t in $tasks; do
     wf="${spec%%:*}"; devs="${spec#*:}"; name="$t-$wf-d${devs//,/}"
     echo "=== $t $wf devices $devs"
     start=$SECONDS
-    .gpu/akg_cli op --framework torch --backend cuda --arch h100 --dsl triton_cuda --devices "$devs" \
+    .gpu/akg_cli op --framework torch --backend cuda --arch "${ARCH:-h100}" --dsl triton_cuda --devices "$devs" \
       --task "$task_dir/$t.py" --workflow "$wf" --config "$out/bench.yaml" \
       --out "$out/runs/$name" 2>&1 | stamp > "$out/runs/$name.log"
     rc=${PIPESTATUS[0]}; echo "exit $rc after $((SECONDS - start)) s"; tail -n 16 "$out/runs/$name.log"

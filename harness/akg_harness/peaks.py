@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 import torch
 
+from . import child_link
 from .devices import resolve
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
@@ -135,6 +136,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     copy_mb = request.get("copy_mb") or (GPU_COPY_MB if device.type == "cuda" else CPU_COPY_MB)
     name = device_name(device)
     print(f"[akg_harness] measuring peaks of {name}", file=sys.stderr)
+    child_link.before_timing()
     copy = measure_copy(device, copy_mb, warmup, runs)
     matmul = {p: measure_matmul(device, p, request.get("matmul_size"), warmup, runs)
               for p in precisions}

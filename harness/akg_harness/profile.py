@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import candidate, sol, timing, trace, values
+from . import candidate, child_link, sol, timing, trace, values
 from .baseline_cache import CompileCache, LazyCompiled, cache_key, phase_name
 from .devices import DevicePlan, resolve
 from .errors import CandidateError, TaskError, one_line
@@ -278,6 +278,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                     trace.note("torch.compile baseline: measured in an earlier profile of "
                                "this run")
     session.subjects.append(timing.Subject(CANDIDATE, _candidate_call(model), candidate_sets))
+    child_link.before_timing()
     try:
         session.time_all()
     except CandidateError as e:

@@ -20,6 +20,7 @@ child it started.
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import ctypes
 import json
@@ -33,12 +34,23 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from akg_harness import server_child
+
 PROTOCOL_VERSION = 1
 _DRAIN_S = 1.0          # after a child exits, wait this long for its pipes to reach EOF
 _TICK_S = 0.25          # longest sleep of the event loop (SIGTERM flag, deadlines)
 _CHUNK = 64 * 1024
-_PR_SET_PDEATHSIG = 1
+_DEFAULT_CAP = 4 << 20  # bytes of output kept per stream when a request does not say
 _COMMANDS = ("inspect", "verify", "profile", "peaks", "build")
+_TIMED_COMMANDS = ("profile", "peaks")  # no child is prepared while one of these runs
+# Prepared children (forked before their request, CUDA started in the server's environment):
+# how many are kept, and after how many failed preparations the server stops preparing.
+PREPARE_MODES = ("cuda", "fork", "off")
+_PREPARED_DEPTH = 2     # a verify's and the profile's after it
+_PREPARE_FAILURES = 2
+_PER_CALL_VARS = ("HOME", "TMPDIR")  # may differ between a prepared child's and its request's
+_MAX_HANDED_LINE = 60 * 1024  # a request line a prepared child is sent (less than a pipe holds)
+_QUIET_WAIT_S = 30.0    # a child that asked for quiet is answered `late` after this
 # Variables read once, when the interpreter, the dynamic loader, torch or triton start (e.g.
 # TRITON_INTERPRET decides at import how triton.language's own @jit helpers are built). A request
 # whose values differ from the server's cannot be served by a fork of it: its child execs a
@@ -106,7 +118,8 @@ def _utf8_safe_begin(data: bytes) -> int:
 
 @dataclass
 class Job:
-    """One request's child while it runs and until its result line is sent."""
+    """One child: a request's while it runs and until its result line is sent, or a prepared
+    child (`id` None) waiting for a request."""
 
     id: Any
     pid: int
@@ -115,9 +128,19 @@ class Job:
     grace_s: float
     out: CappedOutput
     err: CappedOutput
+    command: str = ""
     fresh: bool = False      # the child exec'd a fresh interpreter (startup_vars differ)
+    gpu: bool = True         # its environment shows a GPU (a build's does not)
+    prepared: bool = False   # served by a child prepared before its request
     fds: dict[int, str] = field(default_factory=dict)  # open pipe fd -> "out" | "err"
     pidfd: int = -1
+    status_fd: int = -1      # the child's link: what it tells the server (child_link)
+    control_fd: int = -1     # ... and what the server tells it
+    status_buf: bytes = b""
+    ready: bool = False      # a prepared child said its preparation is over
+    quiet_since: float | None = None  # asked for the device to itself (before timing)
+    quiet: bool = False      # ... and was answered
+    announced: dict[str, Any] | None = None  # exit status the child told before exiting
     stopping: bool = False   # SIGTERM (or SIGKILL) sent for a timeout or cancel
     killed: bool = False     # SIGKILL sent
     timed_out: bool = False
@@ -128,8 +151,13 @@ class Job:
     wall: float = 0.0
     drain_until: float = 0.0
 
+    @property
+    def running(self) -> bool:
+        """The process is (as far as the server knows) still doing its command."""
+        return self.status is None and self.announced is None
+
     def stop(self, now: float, *, cancelled: bool) -> None:
-        if self.stopping or self.status is not None:
+        if self.stopping or not self.running:
             return
         self.stopping, self.cancelled, self.timed_out = True, cancelled, not cancelled
         self.kill_at = now + self.grace_s
@@ -138,17 +166,25 @@ class Job:
 
     def result_line(self) -> dict[str, Any]:
         st = self.status or 0
+        told = self.announced
+        if told is not None:
+            exit_code, term_signal = int(told.get("code", 1)), 0
+            user, sys_cpu = float(told.get("user_cpu_s", 0.0)), float(told.get("sys_cpu_s", 0.0))
+        else:
+            exit_code = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -1
+            term_signal = os.WTERMSIG(st) if os.WIFSIGNALED(st) else 0
+            user = self.usage.ru_utime if self.usage else 0.0
+            sys_cpu = self.usage.ru_stime if self.usage else 0.0
         return {
             "event": "result", "id": self.id, "started": True, "pid": self.pid,
-            "exit_code": os.WEXITSTATUS(st) if os.WIFEXITED(st) else -1,
-            "term_signal": os.WTERMSIG(st) if os.WIFSIGNALED(st) else 0,
+            "exit_code": exit_code, "term_signal": term_signal,
             "timed_out": self.timed_out, "cancelled": self.cancelled,
             "stdout_b64": base64.b64encode(self.out.finish()).decode("ascii"),
             "stderr_b64": base64.b64encode(self.err.finish()).decode("ascii"),
             "stdout_truncated": self.out.truncated, "stderr_truncated": self.err.truncated,
-            "fresh_interpreter": self.fresh, "wall_s": self.wall,
-            "user_cpu_s": self.usage.ru_utime if self.usage else 0.0,
-            "sys_cpu_s": self.usage.ru_stime if self.usage else 0.0,
+            "fresh_interpreter": self.fresh, "prepared": self.prepared,
+            "exit_announced": told is not None, "wall_s": self.wall,
+            "user_cpu_s": user, "sys_cpu_s": sys_cpu,
         }
 
 
@@ -187,15 +223,25 @@ def _check_run(req: dict[str, Any]) -> None:
 
 
 class Server:
-    """The event loop: requests in, one child per `run`, events out."""
+    """The event loop: requests in, one child per `run` (forked then, or prepared before),
+    events out."""
 
-    def __init__(self, proto_in: int, proto_out: int, original_sigterm: Any) -> None:
+    def __init__(self, proto_in: int, proto_out: int, original_sigterm: Any,
+                 prepare: str = "cuda") -> None:
         self.proto_in, self.proto_out = proto_in, proto_out
         self.original_sigterm = original_sigterm
         self.startup = startup_vars(os.environ)
         self.selector = selectors.DefaultSelector()
         self.selector.register(proto_in, selectors.EVENT_READ, ("proto", None))
         self.jobs: dict[Any, Job] = {}
+        self.prepare = prepare   # PREPARE_MODES; "off" after repeated failures
+        # The environment of the first request a prepared child could have served: prepared
+        # children start in it (with the server's own HOME and TMPDIR) and serve the requests
+        # whose environment is the same but for those.
+        self.model_env: dict[str, str] | None = None
+        self.prepared: list[Job] = []
+        self.exiting: list[Job] = []  # announced their exit, not reaped yet
+        self.prepare_failures = 0
         self.inbuf = b""
         self.closing = False     # stdin closed, shutdown asked or SIGTERM: stop every child
         self.sigterm = False
@@ -268,35 +314,185 @@ class Server:
         except RequestInvalid as e:
             self.send({"event": "result", "id": rid, "started": False, "start_error": str(e)})
             return
+        fresh = startup_vars(req["env"]) != self.startup
+        if (self.model_env is None and not fresh and self.prepare != "off"
+                and (self.prepare == "fork" or (_sees_a_gpu(req["env"])
+                                               and _asks_for_cuda(req["request"])))):
+            self.model_env = req["env"]  # what prepared children will start in
+        servable = (self.model_env is not None and not fresh
+                    and _call_independent(req["env"]) == _call_independent(self.model_env))
+        job = self.hand_over(req) if servable else None
+        if job is None:
+            job = self.spawn(lambda pipes: server_child.child_main(
+                req, pipes, self.original_sigterm, fresh))
+            job.fresh = fresh
+            self.assign(job, req, time.monotonic())
+        self.jobs[rid] = job
+        self.send({"event": "started", "id": rid, "pid": job.pid})
+        self.fill_prepared()
+
+    def spawn(self, child: Any) -> Job:
+        """Forks `child(pipes)` (it never returns) with its output pipes and link."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        cap = int(req.get("max_output_bytes") or 4 << 20)
-        fresh = startup_vars(req["env"]) != self.startup
+        status_r, status_w = os.pipe()
+        control_r, control_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child_main(req, out_w, err_w, self.original_sigterm, fresh)  # never returns
-        os.close(out_w)
-        os.close(err_w)
-        job = Job(rid, pid, started, float(req.get("timeout_s") or 0),
-                  float(req.get("kill_grace_s", 1.0)), CappedOutput(cap), CappedOutput(cap),
-                  fresh=fresh)
+            child((out_w, err_w, status_w, control_r))  # never returns
+        for fd in (out_w, err_w, status_w, control_r):
+            os.close(fd)
+        job = Job(None, pid, started, 0.0, 1.0, CappedOutput(_DEFAULT_CAP),
+                  CappedOutput(_DEFAULT_CAP), status_fd=status_r, control_fd=control_w)
         for fd, name in ((out_r, "out"), (err_r, "err")):
             os.set_blocking(fd, False)
             job.fds[fd] = name
             self.selector.register(fd, selectors.EVENT_READ, ("pipe", job))
+        os.set_blocking(status_r, False)
+        self.selector.register(status_r, selectors.EVENT_READ, ("status", job))
         try:
             job.pidfd = os.pidfd_open(pid)
             self.selector.register(job.pidfd, selectors.EVENT_READ, ("exit", job))
         except OSError:
             job.pidfd = -1  # no pidfd: exits are polled every tick
-        self.jobs[rid] = job
-        self.send({"event": "started", "id": rid, "pid": pid})
+        return job
 
-    def on_pipe(self, job: Job, fd: int) -> None:
-        for _ in range(16):  # bounded, so one stream cannot starve the others
+    @staticmethod
+    def assign(job: Job, req: dict[str, Any], now: float) -> None:
+        cap = int(req.get("max_output_bytes") or _DEFAULT_CAP)
+        out, err = CappedOutput(cap), CappedOutput(cap)
+        out.append(job.out.finish())  # what a prepared child printed while it waited
+        err.append(job.err.finish())
+        job.id, job.command, job.started, job.out, job.err = req.get("id"), req["command"], now, out, err
+        job.timeout_s = float(req.get("timeout_s") or 0)
+        job.grace_s = float(req.get("kill_grace_s", 1.0))
+        job.gpu = _sees_a_gpu(req["env"])
+
+    # --- prepared children ---
+
+    def hand_over(self, req: dict[str, Any]) -> Job | None:
+        """Gives `req` to a prepared child (a ready one first); None when there is none."""
+        line = (json.dumps(req) + "\n").encode()
+        if len(line) > _MAX_HANDED_LINE:
+            return None
+        for job in sorted(self.prepared, key=lambda j: not j.ready):
+            self.prepared.remove(job)
+            try:
+                view = memoryview(line)  # fits the empty pipe: never blocks
+                while view:
+                    view = view[os.write(job.control_fd, view):]
+            except OSError:  # it died meanwhile: its exit is reaped as a prepared child's
+                self.exiting.append(job)
+                continue
+            job.prepared = True
+            self.assign(job, req, time.monotonic())
+            return job
+        return None
+
+    def fill_prepared(self) -> None:
+        """Keeps _PREPARED_DEPTH children prepared, but never starts one while a child times
+        or waits to (a CUDA start on the device would disturb its numbers)."""
+        if self.prepare == "off" or self.model_env is None or self.closing:
+            return
+        if any(j.running and (j.command in _TIMED_COMMANDS or j.quiet_since is not None)
+               for j in self.jobs.values()):
+            return
+        env = {**self.model_env, **{k: os.environ[k] for k in _PER_CALL_VARS if k in os.environ}}
+        while len(self.prepared) < _PREPARED_DEPTH:
+            start_cuda = self.prepare == "cuda"
+            self.prepared.append(self.spawn(lambda pipes: server_child.prepared_main(
+                pipes, env, self.original_sigterm, start_cuda)))
+
+    def dismiss_prepared(self) -> None:
+        for job in self.prepared:
+            _kill_group(job.pid, signal.SIGKILL)
+            self.exiting.append(job)
+        self.prepared.clear()
+
+    # --- a child's link: ready, quiet, announced exit ---
+
+    def on_status(self, job: Job) -> None:
+        try:
+            chunk = os.read(job.status_fd, _CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.selector.unregister(job.status_fd)
+            os.close(job.status_fd)
+            job.status_fd = -1
+            return
+        job.status_buf += chunk
+        while b"\n" in job.status_buf:
+            line, job.status_buf = job.status_buf.split(b"\n", 1)
+            self.on_status_line(job, line.decode(errors="replace").strip())
+
+    def on_status_line(self, job: Job, line: str) -> None:
+        word, _, rest = line.partition(" ")
+        if word == "r" and job.id is None:
+            job.ready = True
+            if rest != "ok":
+                self.prepare_failed("its CUDA did not start (its log says why)")
+        elif word == "q" and job.id is not None and job.running:
+            job.quiet_since = time.monotonic()
+        elif word == "x" and job.id is not None and job.running and not job.stopping:
+            try:
+                told = json.loads(rest)
+                int(told["code"])
+            except (ValueError, KeyError, TypeError):
+                return  # garbage (a candidate may write here too): the reaped status decides
+            job.announced = told
+            self.announce(job)
+        self.check_quiet(time.monotonic())
+
+    def prepare_failed(self, why: str) -> None:
+        self.prepare_failures += 1
+        if self.prepare_failures == _PREPARE_FAILURES and self.prepare != "off":
+            self.prepare = "off"
+            print(f"akg_harness server: a prepared child failed {_PREPARE_FAILURES} times "
+                  f"({why}); every request now gets a child forked for it", file=sys.stderr,
+                  flush=True)
+
+    def announce(self, job: Job) -> None:
+        """The child told its exit status: whatever it left in its group dies, what it wrote is
+        read, and the result goes out while the process's exit goes on (reaped later)."""
+        _kill_group(job.pid, signal.SIGKILL)  # the unreaped leader still holds the group id
+        for fd in list(job.fds):
+            self.on_pipe(job, fd, bounded=False)
+        job.wall = time.monotonic() - job.started
+        self.exiting.append(job)
+        self.finish(job)
+
+    def check_quiet(self, now: float) -> None:
+        """Answers children waiting to time: `go` once no other child may be using the device
+        (a running request's, a prepared child still starting, one still exiting), `late` after
+        _QUIET_WAIT_S. Earlier askers go first."""
+        for job in self.jobs.values():
+            if job.quiet_since is None or job.quiet or not job.running:
+                continue
+            busy = any(o is not job and o.gpu and o.running and not _waits_behind(o, job)
+                       for o in self.jobs.values())
+            busy = busy or any(o.gpu for o in self.exiting) or any(
+                not p.ready for p in self.prepared)
+            late = now >= job.quiet_since + _QUIET_WAIT_S
+            if busy and not late:
+                continue
+            job.quiet = True
+            try:
+                os.write(job.control_fd, b"late\n" if busy else b"go\n")
+            except OSError:
+                pass
+
+    # --- output, exits, deadlines ---
+
+    def on_pipe(self, job: Job, fd: int, bounded: bool = True) -> None:
+        reads = 0
+        while not bounded or reads < 16:  # bounded, so one stream cannot starve the others
+            reads += 1
             try:
                 data = os.read(fd, _CHUNK)
             except BlockingIOError:
@@ -335,6 +531,16 @@ class Server:
             self.selector.unregister(job.pidfd)
             os.close(job.pidfd)
             job.pidfd = -1
+        if job in self.prepared:  # died before any request reached it
+            self.prepared.remove(job)
+            if not job.ready:
+                self.prepare_failed(f"it ended before it was ready: {job.err.finish()[-500:]!r}")
+            self.exiting.append(job)
+        if job in self.exiting:
+            self.exiting.remove(job)
+            self.close_fds(job)
+            self.check_quiet(now)
+            self.fill_prepared()
 
     def check_deadlines(self, now: float) -> None:
         for job in list(self.jobs.values()):
@@ -350,18 +556,35 @@ class Server:
                     self.reap_if_exited(job)
             if job.status is not None and (not job.fds or now >= job.drain_until):
                 self.finish(job)
+        for job in list(self.exiting) + list(self.prepared):
+            if job.pidfd < 0:
+                self.reap_if_exited(job)
+        self.check_quiet(now)
 
-    def finish(self, job: Job) -> None:
+    def close_fds(self, job: Job) -> None:
         for fd in list(job.fds):
             self.selector.unregister(fd)
             os.close(fd)
         job.fds.clear()
+        if job.status_fd >= 0:
+            self.selector.unregister(job.status_fd)
+            os.close(job.status_fd)
+            job.status_fd = -1
+        if job.control_fd >= 0:
+            os.close(job.control_fd)
+            job.control_fd = -1
+
+    def finish(self, job: Job) -> None:
+        self.close_fds(job)  # a child still exiting keeps its pidfd until it is reaped
         del self.jobs[job.id]
         self.send(job.result_line())
+        self.fill_prepared()
 
     def next_wakeup(self, now: float) -> float:
         wake = now + _TICK_S
         for job in self.jobs.values():
+            if job.quiet_since is not None and not job.quiet:
+                wake = min(wake, job.quiet_since + _QUIET_WAIT_S)
             if job.status is not None:
                 wake = min(wake, job.drain_until)
             elif job.pidfd < 0:
@@ -370,12 +593,16 @@ class Server:
                 wake = min(wake, job.kill_at)
             elif job.timeout_s > 0:
                 wake = min(wake, job.started + job.timeout_s)
+        if any(j.pidfd < 0 for j in self.exiting + self.prepared):
+            wake = min(wake, now + 0.005)
         return wake
 
     def loop(self) -> int:
         while not (self.closing and not self.jobs):
             if self.sigterm:
                 self.closing = True
+            if self.closing:
+                self.dismiss_prepared()
             now = time.monotonic()
             self.check_deadlines(now)
             if self.closing and not self.jobs:
@@ -387,119 +614,39 @@ class Server:
                     self.on_input()
                 elif kind == "pipe" and key.fd in job.fds:
                     self.on_pipe(job, key.fd)
-                elif kind == "exit":
+                elif kind == "status" and key.fd == job.status_fd:
+                    self.on_status(job)
+                elif kind == "exit" and key.fd == job.pidfd:
                     self.reap_if_exited(job)
+        self.dismiss_prepared()
+        for job in self.exiting:
+            _kill_group(job.pid, signal.SIGKILL)
         return 0
 
 
-# --- the child: from fork to os._exit ---
+def _waits_behind(other: Job, job: Job) -> bool:
+    """`other` asked for quiet after `job` and is still blocked waiting: it does nothing."""
+    return (other.quiet_since is not None and not other.quiet
+            and job.quiet_since is not None and other.quiet_since >= job.quiet_since)
 
-def _child_main(req: dict[str, Any], out_w: int, err_w: int, original_sigterm: Any,
-                fresh: bool) -> None:
-    code = 127
+
+def _call_independent(env: Any) -> dict[str, str]:
+    """The environment without what differs between calls of one agent (each child's own
+    folder): a prepared child, started in the server's environment, may serve a request whose
+    environment is the same but for these."""
+    return {k: v for k, v in env.items() if k not in _PER_CALL_VARS}
+
+
+def _sees_a_gpu(env: dict[str, str]) -> bool:
+    return env.get("CUDA_VISIBLE_DEVICES") not in ("", "-1")
+
+
+def _asks_for_cuda(request_path: str) -> bool:
     try:
-        _become_isolated(req, out_w, err_w, original_sigterm)
-        if fresh:
-            argv = [sys.executable, "-m", "akg_harness", req["command"], "--request",
-                    req["request"], "--result", req["result"]]
-            os.execve(sys.executable, argv, req["env"])
-        code = _run_command(req)
-    except BaseException:  # noqa: BLE001 - the child must always reach os._exit
-        try:
-            traceback.print_exc()
-            code = 1
-        except BaseException:  # noqa: BLE001
-            pass
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:  # noqa: BLE001
-            pass
-        os._exit(code if isinstance(code, int) and 0 <= code < 256 else 1)
-
-
-def _set_pdeathsig(server_pid: int) -> None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the server dies, so do we
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != server_pid:
-        os._exit(127)
-
-
-def _apply_limits(limits: dict[str, Any]) -> None:
-    """The ProcessLimits rules: a limit only lowers what the server has (clamped to its hard
-    limit); the CPU limit's hard value is one second above the soft one (SIGXCPU, then
-    SIGKILL)."""
-    def lower(res: int, soft: int, hard: int) -> None:
-        _, current = resource.getrlimit(res)
-        if current != resource.RLIM_INFINITY:
-            soft, hard = min(soft, current), min(hard, current)
-        resource.setrlimit(res, (soft, hard))
-
-    if not limits.get("core_dumps", False):
-        lower(resource.RLIMIT_CORE, 0, 0)
-    cpu = float(limits.get("cpu_seconds") or 0)
-    if cpu > 0:
-        seconds = int(-(-cpu // 1))
-        lower(resource.RLIMIT_CPU, seconds, seconds + 1)
-    memory = int(limits.get("memory_bytes") or 0)
-    if memory > 0:
-        lower(resource.RLIMIT_AS, memory, memory)
-    files = int(limits.get("open_files") or 0)
-    if files > 0:
-        lower(resource.RLIMIT_NOFILE, files, files)
-
-
-def _become_isolated(req: dict[str, Any], out_w: int, err_w: int,
-                     original_sigterm: Any) -> None:
-    server_pid = os.getppid()
-    os.setsid()
-    _set_pdeathsig(server_pid)
-    signal.signal(signal.SIGTERM, original_sigterm)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out_w, 1)
-    os.dup2(err_w, 2)
-    os.closerange(3, _max_fd())  # the channel, other children's pipes, pidfds, epoll
-    _apply_limits(req.get("limits") or {})
-    os.chdir(req["cwd"])
-    os.environ.clear()
-    os.environ.update(req["env"])
-    import tempfile
-    tempfile.tempdir = None  # re-read TMPDIR from the request's environment
-    threads = req["env"].get("OMP_NUM_THREADS", "")
-    if threads.isdigit() and int(threads) > 0:
-        import torch
-        torch.set_num_threads(int(threads))
-
-
-def _max_fd() -> int:
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return 65536 if soft == resource.RLIM_INFINITY else min(soft, 65536)
-
-
-def _run_command(req: dict[str, Any]) -> int:
-    """What `python -m akg_harness CMD --request R --result S` does, in this process."""
-    import atexit
-    import threading
-
-    from akg_harness.__main__ import main
-    argv = [req["command"], "--request", req["request"], "--result", req["result"]]
-    sys.argv = [os.path.join(os.path.dirname(__file__), "__main__.py"), *argv]
-    try:
-        code = main(argv)
-    except SystemExit as e:  # argparse, or a candidate's exit outside the guarded calls
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        if e.code is not None and not isinstance(e.code, int):
-            print(e.code, file=sys.stderr)
-    # As at interpreter exit: non-daemon threads are joined, atexit handlers run.
-    threading._shutdown()  # type: ignore[attr-defined]
-    atexit._run_exitfuncs()
-    return code
+        with open(request_path, encoding="utf-8") as f:
+            return json.load(f).get("device") == "cuda"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 # --- start-up ---
@@ -576,12 +723,18 @@ def _cuda_initialised() -> bool:
         return True
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
+    parser = argparse.ArgumentParser(prog="python -m akg_harness.server")
+    parser.add_argument("--prepare", choices=PREPARE_MODES, default="cuda",
+                        help="children forked ahead of their requests: 'cuda' (default) once a "
+                             "request for the cuda device came, with CUDA started; 'fork' for "
+                             "every request, nothing started; 'off'")
+    args = parser.parse_args(argv)
     proto_in, proto_out = _take_channel()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     original_sigterm = signal.getsignal(signal.SIGTERM)
-    server = Server(proto_in, proto_out, original_sigterm)
+    server = Server(proto_in, proto_out, original_sigterm, args.prepare)
     try:
         missing = _warm()
         missing += _prime()

@@ -28,9 +28,10 @@ class WarmServer:
     """Starts `python -m akg_harness.server` with `env` and waits for its ready line."""
 
     def __init__(self, python: str, env: dict[str, str], start_timeout_s: float = 180,
-                 cwd: str | None = None) -> None:
+                 cwd: str | None = None, args: tuple[str, ...] = ()) -> None:
         self._stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([python, "-m", "akg_harness.server"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([python, "-m", "akg_harness.server", *args],
+                                     stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self._stderr, env=env,
                                      cwd=cwd, start_new_session=True)
         self._ids = itertools.count(1)
