@@ -75,6 +75,18 @@ def task_call(root: Path, body: str) -> Call:
     return Call(root, {"task_path": str(task), "device": "cpu", "seed": 0})
 
 
+def run_in_parallel(server: WarmServer, calls: list[Call]) -> list[dict[str, Any]]:
+    """Runs every call at once, each from its own thread; their outcomes in the order they end."""
+    results: list[dict[str, Any]] = []
+    threads = [threading.Thread(target=lambda c=c: results.append(c.run(server, timeout_s=60)))
+               for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -264,14 +276,7 @@ def test_requests_run_concurrently_and_cancel_stops_one(server: WarmServer,
     rid = server.submit("inspect", str(slow.request), str(slow.result), cwd=str(slow.folder),
                         env=slow.env, timeout_s=300)
     server.event(rid, "started", 30)
-    results: list[dict[str, Any]] = []
-    fast = [task_call(tmp_path / f"fast{i}", "") for i in range(2)]
-    threads = [threading.Thread(target=lambda c=c: results.append(c.run(server, timeout_s=60)))
-               for c in fast]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    results = run_in_parallel(server, [task_call(tmp_path / f"fast{i}", "") for i in range(2)])
     assert [r["exit_code"] for r in results] == [0, 0]
     server.cancel(rid)
     outcome = server.wait(rid, 30)

@@ -9,17 +9,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 
 from akg_harness.server_client import WarmServer
 from conftest import profile_request, verify_request
-from test_server import Call, base_env, pid_alive, task_call, wait_dead
+from test_server import Call, base_env, pid_alive, run_in_parallel, task_call, wait_dead
 
 
 @pytest.fixture()
@@ -216,14 +214,8 @@ def test_garbage_on_the_link_changes_nothing(server: WarmServer, tmp_path: Path)
 
 def test_requests_in_parallel_each_get_their_own_child(server: WarmServer,
                                                       tmp_path: Path) -> None:
-    results: list[dict[str, Any]] = []
     calls = [task_call(tmp_path / f"c{i}", "import time\ntime.sleep(0.3)\n") for i in range(5)]
-    threads = [threading.Thread(target=lambda c=c: results.append(c.run(server, timeout_s=60)))
-               for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    results = run_in_parallel(server, calls)
     assert sorted(r["exit_code"] for r in results) == [0] * 5
     assert len({r["pid"] for r in results}) == 5
 
