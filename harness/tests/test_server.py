@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from akg_harness.server_client import ServerDied, WarmServer
-from conftest import HARNESS_DIR, fixture_path, verify_request
+from conftest import HARNESS_DIR, verify_request
 
 SERVER_ONLY = "AKG_SERVER_ONLY_SETTING"
 

@@ -367,6 +367,52 @@ Status WorkflowFailure(const Status& failed, bool resume, const RunFolder& run) 
                           ".akg/settings.yaml or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL");
 }
 
+// The task of the run being resumed (its folder opened into *run), or the user's input staged
+// and inspected (TaskConstructor for pasted code or a sentence).
+Result<TaskInfo> ResumeOrStageTask(const Prepared& p, const fs::path& work, HarnessClient* harness,
+                                   ModelRegistry* registry, std::ostream* out,
+                                   std::optional<RunFolder>* run) {
+  const OpOptions& o = p.options;
+  if (!o.resume.empty()) {
+    AKG_ASSIGN_OR_RETURN(RunFolder opened, RunFolder::Open(o.resume));
+    *run = opened;
+    return TaskOfRun(**run);
+  }
+  *out << "[task] inspecting the task with the harness" << std::endl;
+  AKG_ASSIGN_OR_RETURN(auto constructor_llm,
+                       registry->ForLevel(AgentLevel(p.config, "task_constructor")));
+  return StageTask(o, work, harness, p.config, constructor_llm.get(), p.target);
+}
+
+WorkflowContext MakeWorkflowContext(const Prepared& p, const TaskInfo* task, const AgentSet& agents,
+                                    HarnessClient* harness, DevicePool* pool, RunFolder* run,
+                                    Clock* clock, Ledger* ledger, Progress* progress) {
+  WorkflowContext ctx;
+  ctx.task = task;
+  ctx.target = p.target;
+  ctx.config = &p.config;
+  ctx.designer = agents.designer.get();
+  ctx.kernel_gen = agents.kernel_gen.get();
+  ctx.harness = harness;
+  ctx.pool = pool;
+  ctx.run = run;
+  ctx.clock = clock;
+  ctx.kernel_file = p.options.kernel_file;
+  ctx.resume = !p.options.resume.empty();
+  ctx.budget_exhausted = [ledger](std::string* why) { return ledger->BudgetExhausted(why); };
+  ctx.log = [progress](const std::string& line) { progress->Line(line); };
+  ctx.status = [progress](const std::string& line) { progress->Status(line); };
+  ctx.cancelled = [] { return CancelRequested(); };
+  return ctx;
+}
+
+// 0: a kernel passed (or, unverified, the one attempt did); 1: none did; 130: interrupted.
+int ExitCodeOf(const WorkflowOutcome& outcome) {
+  if (outcome.interrupted) return 130;
+  if (outcome.unverified) return outcome.attempts[0].verdict.passed() ? 0 : 1;
+  return outcome.passing() ? 0 : 1;
+}
+
 }  // namespace
 
 int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
@@ -409,20 +455,8 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   if (std::thread::hardware_concurrency() >= kCoresToInspectBesideStart) harness.StartInBackground();
 
   std::optional<RunFolder> run;
-  Result<TaskInfo> task = Status::Ok();
-  if (!o.resume.empty()) {
-    auto opened = RunFolder::Open(o.resume);
-    if (!opened.ok()) return Fail(deps, opened.status());
-    run = *opened;
-    task = TaskOfRun(*run);
-    if (!task.ok()) return Fail(deps, task.status());
-  } else {
-    *deps.out << "[task] inspecting the task with the harness" << std::endl;
-    auto constructor_llm = registry.ForLevel(AgentLevel(p.config, "task_constructor"));
-    if (!constructor_llm.ok()) return Fail(deps, constructor_llm.status());
-    task = StageTask(o, work->path(), &harness, p.config, constructor_llm->get(), p.target);
-    if (!task.ok()) return Fail(deps, task.status());
-  }
+  auto task = ResumeOrStageTask(p, work->path(), &harness, &registry, deps.out, &run);
+  if (!task.ok()) return Fail(deps, task.status());
 
   // Agents: one block, chosen per model level from the config.
   PeaksLookup peaks = ResolvePeaks(HomeDir() / "configs" / "arch_peaks.yaml", p.target.arch,
@@ -443,23 +477,9 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   if (auto st = recorder->Attach(run->Resolve("llm")); !st.ok()) return Fail(deps, st);
 
   Progress progress(deps.out, deps.terminal);
-  WorkflowContext ctx;
-  ctx.task = &*task;
-  ctx.target = p.target;
-  ctx.config = &p.config;
-  ctx.designer = agents.designer.get();
-  ctx.kernel_gen = agents.kernel_gen.get();
-  ctx.harness = &harness;
-  ctx.pool = pool.pool.get();
-  ctx.run = &*run;
-  ctx.clock = deps.clock;
-  ctx.kernel_file = o.kernel_file;
-  ctx.resume = !o.resume.empty();
+  WorkflowContext ctx = MakeWorkflowContext(p, &*task, agents, &harness, pool.pool.get(), &*run,
+                                            deps.clock, &ledger, &progress);
   ctx.peaks = peaks.peaks;
-  ctx.budget_exhausted = [&ledger](std::string* why) { return ledger.BudgetExhausted(why); };
-  ctx.log = [&progress](const std::string& line) { progress.Line(line); };
-  ctx.status = [&progress](const std::string& line) { progress.Status(line); };
-  ctx.cancelled = [] { return CancelRequested(); };
   auto outcome = RunWorkflow(ctx, p.workflow);
   progress.Finish();
   if (!outcome.ok()) return Fail(deps, WorkflowFailure(outcome.status(), ctx.resume, *run));
@@ -470,9 +490,7 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
                      recorder->calls() > 0 ? ledger.ToJson() : Json(), agents.skills_used()};
   if (auto s = WriteResults(*run, &summary, *outcome); !s.ok()) return Fail(deps, s);
   *deps.out << "\n" << FormatFinalTable(summary);
-  if (outcome->interrupted) return 130;
-  if (outcome->unverified) return outcome->attempts[0].verdict.passed() ? 0 : 1;
-  return outcome->passing() ? 0 : 1;
+  return ExitCodeOf(*outcome);
 }
 
 }  // namespace akg
