@@ -618,9 +618,16 @@ class Server:
                     self.on_status(job)
                 elif kind == "exit" and key.fd == job.pidfd:
                     self.reap_if_exited(job)
+        # Children still exiting (and dismissed prepared ones) are reaped before the server
+        # exits: their CPU time counts in the server's, their device memory is free once it is
+        # gone, and none is left for init to reap.
         self.dismiss_prepared()
         for job in self.exiting:
             _kill_group(job.pid, signal.SIGKILL)
+            try:
+                os.waitpid(job.pid, 0)
+            except ChildProcessError:
+                pass
         return 0
 
 

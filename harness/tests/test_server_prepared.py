@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -271,3 +272,32 @@ def test_prepared_children_start_cuda_before_their_requests(tmp_path: Path) -> N
         logs = "".join(o["stderr"] for o in outcomes)
         assert "did not start ahead" not in logs and "may still use the device" not in logs
         assert "prepared child failed" not in server.stderr()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def test_a_closing_server_reaps_children_still_exiting(tmp_path: Path) -> None:
+    """The last child's CPU time reaches the server's (and so the agent's) accounting: the
+    server reaps what is still exiting before it exits itself. The child tears down 1 GiB, so it
+    is usually still exiting when the server is told to close right after the answer."""
+    def server_cpu(body: str, folder: Path) -> float:
+        home = folder / "home"
+        home.mkdir(parents=True)
+        before = _children_cpu()
+        with WarmServer(sys.executable, base_env(home), args=("--prepare", "off")) as server:
+            outcome = task_call(folder / "c", body).run(server, timeout_s=60)
+            assert outcome["exit_code"] == 0 and outcome["exit_announced"], outcome["stderr"]
+        return _children_cpu() - before
+
+    idle = server_cpu("", tmp_path / "idle")
+    busy = server_cpu("""
+        import time
+        ballast = bytearray(1 << 30)
+        t = time.process_time()
+        while time.process_time() - t < 3:
+            pass
+        """, tmp_path / "busy")
+    assert busy - idle > 2.0
