@@ -57,14 +57,20 @@ def read_line() -> bytes:
     return line
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Writes all of `data` to a blocking fd (os.write retries EINTR itself); OSError if the
+    other end is gone."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _write(data: bytes) -> bool:
     fd = _LINK.get("status")
     if fd is None:
         return False
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, data)
         return True
     except OSError:
         return False

@@ -32,9 +32,11 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from akg_harness import server_child
+from akg_harness.capped_output import CappedOutput
+from akg_harness.child_link import write_all
 
 PROTOCOL_VERSION = 1
 _DRAIN_S = 1.0          # after a child exits, wait this long for its pipes to reach EOF
@@ -59,61 +61,6 @@ _STARTUP_PREFIXES = ("PYTHON", "LD_", "TRITON_INTERPRET", "TORCH", "MALLOC_")
 _WARM_MODULES = ("numpy", "torch", "akg_harness.__main__", "akg_harness.inspect_task",
                  "akg_harness.verify", "akg_harness.profile", "akg_harness.peaks",
                  "akg_harness.native", "akg_harness.build", "triton", "triton.language")
-
-
-class CappedOutput:
-    """Keeps at most `cap` bytes of a stream: the first cap/2 and the last cap - cap/2, cut at
-    UTF-8 character boundaries (the same rule as the agent's PosixProcessRunner)."""
-
-    def __init__(self, cap: int) -> None:
-        self.head_cap = cap // 2
-        self.tail_cap = cap - cap // 2
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.total = 0
-
-    def append(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self.head_cap - len(self.head)
-        self.head += data[:room]
-        self.tail += data[room:] if room > 0 else data
-        if len(self.tail) > 2 * self.tail_cap + _CHUNK:
-            del self.tail[:len(self.tail) - self.tail_cap]
-
-    @property
-    def truncated(self) -> bool:
-        return self.total > self.head_cap + self.tail_cap
-
-    def finish(self) -> bytes:
-        if not self.truncated:
-            return bytes(self.head + self.tail)
-        head = bytes(self.head[:_utf8_safe_end(self.head)])
-        tail = bytes(self.tail[len(self.tail) - min(len(self.tail), self.tail_cap):])
-        tail = tail[_utf8_safe_begin(tail):]
-        omitted = self.total - len(head) - len(tail)
-        return head + f"\n[... {omitted} bytes omitted ...]\n".encode() + tail
-
-
-def _is_continuation(byte: int) -> bool:
-    return byte & 0xC0 == 0x80
-
-
-def _utf8_safe_end(data: bytes | bytearray) -> int:
-    lead = len(data)
-    while lead > 0 and len(data) - lead < 4 and _is_continuation(data[lead - 1]):
-        lead -= 1
-    if lead == 0:
-        return len(data)
-    c = data[lead - 1]
-    need = 4 if c >= 0xF0 else 3 if c >= 0xE0 else 2 if c >= 0xC0 else 1
-    return lead - 1 if lead - 1 + need > len(data) else len(data)
-
-
-def _utf8_safe_begin(data: bytes) -> int:
-    skip = 0
-    while skip < len(data) and skip < 3 and _is_continuation(data[skip]):
-        skip += 1
-    return skip
 
 
 @dataclass
@@ -239,6 +186,7 @@ class Server:
         # children start in it (with the server's own HOME and TMPDIR) and serve the requests
         # whose environment is the same but for those.
         self.model_env: dict[str, str] | None = None
+        self.model_key: dict[str, str] | None = None  # model_env without the per-call variables
         self.prepared: list[Job] = []
         self.exiting: list[Job] = []  # announced their exit, not reaped yet
         self.prepare_failures = 0
@@ -249,16 +197,10 @@ class Server:
     # --- the channel ---
 
     def send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, allow_nan=False) + "\n").encode()
-        view = memoryview(data)
-        while view:
-            try:
-                view = view[os.write(self.proto_out, view):]
-            except InterruptedError:
-                continue
-            except (BrokenPipeError, OSError):
-                self.closing = True  # nobody listens any more
-                return
+        try:
+            write_all(self.proto_out, (json.dumps(message, allow_nan=False) + "\n").encode())
+        except OSError:
+            self.closing = True  # nobody listens any more
 
     def on_input(self) -> None:
         try:
@@ -319,8 +261,9 @@ class Server:
                 and (self.prepare == "fork" or (_sees_a_gpu(req["env"])
                                                and _asks_for_cuda(req["request"])))):
             self.model_env = req["env"]  # what prepared children will start in
-        servable = (self.model_env is not None and not fresh
-                    and _call_independent(req["env"]) == _call_independent(self.model_env))
+            self.model_key = _call_independent(self.model_env)
+        servable = (self.model_key is not None and not fresh
+                    and _call_independent(req["env"]) == self.model_key)
         job = self.hand_over(req) if servable else None
         if job is None:
             job = self.spawn(lambda pipes: server_child.child_main(
@@ -331,7 +274,7 @@ class Server:
         self.send({"event": "started", "id": rid, "pid": job.pid})
         self.fill_prepared()
 
-    def spawn(self, child: Any) -> Job:
+    def spawn(self, child: Callable[[tuple[int, int, int, int]], Any]) -> Job:
         """Forks `child(pipes)` (it never returns) with its output pipes and link."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -375,15 +318,15 @@ class Server:
 
     def hand_over(self, req: dict[str, Any]) -> Job | None:
         """Gives `req` to a prepared child (a ready one first); None when there is none."""
+        if not self.prepared:
+            return None
         line = (json.dumps(req) + "\n").encode()
         if len(line) > _MAX_HANDED_LINE:
             return None
         for job in sorted(self.prepared, key=lambda j: not j.ready):
             self.prepared.remove(job)
             try:
-                view = memoryview(line)  # fits the empty pipe: never blocks
-                while view:
-                    view = view[os.write(job.control_fd, view):]
+                write_all(job.control_fd, line)  # fits the empty pipe: never blocks
             except OSError:  # it died meanwhile: its exit is reaped as a prepared child's
                 self.exiting.append(job)
                 continue
@@ -401,8 +344,8 @@ class Server:
                for j in self.jobs.values()):
             return
         env = {**self.model_env, **{k: os.environ[k] for k in _PER_CALL_VARS if k in os.environ}}
+        start_cuda = self.prepare == "cuda"
         while len(self.prepared) < _PREPARED_DEPTH:
-            start_cuda = self.prepare == "cuda"
             self.prepared.append(self.spawn(lambda pipes: server_child.prepared_main(
                 pipes, env, self.original_sigterm, start_cuda)))
 

@@ -113,7 +113,7 @@ def _set_pdeathsig(server_pid: int) -> None:
         os._exit(127)
 
 
-def apply_limits(limits: dict[str, Any], cpu_already: float = 0.0) -> None:
+def _apply_limits(limits: dict[str, Any], cpu_already: float = 0.0) -> None:
     """The ProcessLimits rules: a limit only lowers what the server has (clamped to its hard
     limit); the CPU limit's hard value is one second above the soft one (SIGXCPU, then
     SIGKILL). `cpu_already`: seconds a prepared child spent before its request, not charged."""
@@ -161,7 +161,7 @@ def _detach(pipes: tuple[int, int, int, int], original_sigterm: Any) -> None:
 
 
 def _take_request(req: dict[str, Any], cpu_already: float = 0.0) -> None:
-    apply_limits(req.get("limits") or {}, cpu_already)
+    _apply_limits(req.get("limits") or {}, cpu_already)
     os.chdir(req["cwd"])
     os.environ.clear()
     os.environ.update(req["env"])
