@@ -15,8 +15,8 @@ import torch
 
 from . import loader, values
 from .devices import DevicePlan
-from .errors import (COMPILE_ERROR, NO_MODEL_NEW, REJECTED, RUNTIME_ERROR, CandidateError,
-                     RequestError, one_line)
+from .errors import (COMPILE_ERROR, NO_MODEL_NEW, OUT_OF_MEMORY, REJECTED, RUNTIME_ERROR,
+                     CandidateError, RequestError, is_out_of_memory, one_line)
 from .native import CompileError
 
 
@@ -42,6 +42,13 @@ def verdict_for(exc: BaseException) -> str:
     return COMPILE_ERROR if _is_compile_error(exc) else RUNTIME_ERROR
 
 
+def _release_memory() -> None:
+    """After a candidate's out-of-memory error, the allocator's cached blocks go back to the
+    device, so what follows in this child (the result, a later check) is not starved."""
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
+
+
 @contextlib.contextmanager
 def guard(stage: str) -> Iterator[None]:
     """Turns an exception raised by candidate code during `stage` into a CandidateError."""
@@ -53,6 +60,10 @@ def guard(stage: str) -> Iterator[None]:
         raise CandidateError(COMPILE_ERROR, f"{stage}: {one_line(e.cause)}",
                              traceback.format_exc()) from e
     except (Exception, SystemExit) as e:
+        if is_out_of_memory(e):
+            _release_memory()
+            raise CandidateError(RUNTIME_ERROR, f"{stage}: out of memory: {one_line(e)}",
+                                 traceback.format_exc(), OUT_OF_MEMORY) from e
         raise CandidateError(verdict_for(e), f"{stage}: {one_line(e)}",
                              traceback.format_exc()) from e
 

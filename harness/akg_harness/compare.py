@@ -1,8 +1,9 @@
 """Compares candidate outputs with reference outputs.
 
-A value mismatch is `|a - b| > atol + rtol * |b|` (b the reference), or NaN/Inf positions
-that disagree (NaN matches NaN, +Inf matches +Inf). Shape and dtype must match exactly. Work
-goes in chunks so a multi-gigabyte output needs only a bounded amount of extra memory.
+A value mismatch is `|a - b| > atol + rtol * |b|` (b the reference's value: its float64 one
+where verify has it, see akg_harness.exact_reference), or NaN/Inf positions that disagree (NaN
+matches NaN, +Inf matches +Inf). Shape and dtype must match the reference's exactly. Work goes
+in chunks so a multi-gigabyte output needs only a bounded amount of extra memory.
 """
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ import torch
 from .errors import (DEVICE_MISMATCH, DTYPE_MISMATCH, MISMATCH, OUTPUT_COUNT, SHAPE_MISMATCH)
 from .values import dtype_name
 
-CHUNK_ELEMENTS = 1 << 22
+CHUNK_ELEMENTS = 1 << 22         # on the CPU: a chunk's float64 temporaries stay in cache
+DEVICE_CHUNK_ELEMENTS = 1 << 26  # on a GPU: 512 MB float64 temporaries, few launches and syncs
+
+
+def chunk_elements(t: torch.Tensor) -> int:
+    """Elements per chunk of the checks that walk a whole output (a 6 GiB output in 4 M
+    chunks cost 0.5 s of launches and host syncs per comparison on an H200)."""
+    return DEVICE_CHUNK_ELEMENTS if t.device.type == "cuda" else CHUNK_ELEMENTS
 
 # (atol, rtol) when the request leaves them null.
 _DEFAULTS: dict[torch.dtype, tuple[float, float]] = {
@@ -97,8 +105,11 @@ def _index_text(flat_index: int, shape: torch.Size) -> str:
 
 
 def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance,
-                    name: str = "output") -> Comparison:
-    """Compares one candidate tensor with the reference tensor."""
+                    name: str = "output", exact: torch.Tensor | None = None,
+                    why_atol: str = "") -> Comparison:
+    """Compares one candidate tensor with the reference tensor: shape, dtype and device with
+    `expected`, values with `exact` (the float64 reference) when given, else `expected`.
+    `why_atol` explains the atol in a mismatch message."""
     result = Comparison(numel=expected.numel())
     problem, reason = None, ""
     if actual.shape != expected.shape:
@@ -114,13 +125,15 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
         result.passed, result.mismatches, result.reason = False, result.numel, reason
         result.message = f"{name}: {problem}"
         return result
-    exact = not (expected.is_floating_point() or expected.is_complex())
+    integral = not (expected.is_floating_point() or expected.is_complex())
+    values = expected if exact is None or integral else exact
     a_flat = _as_real(actual.detach()).reshape(-1)
-    b_flat = _as_real(expected.detach()).reshape(-1)
+    b_flat = _as_real(values.detach()).reshape(-1)
     first_bad = -1
-    for start in range(0, b_flat.numel(), CHUNK_ELEMENTS):
-        bad, max_abs, max_rel = _chunk_stats(a_flat[start:start + CHUNK_ELEMENTS],
-                                             b_flat[start:start + CHUNK_ELEMENTS], tol, exact)
+    step = chunk_elements(b_flat)
+    for start in range(0, b_flat.numel(), step):
+        bad, max_abs, max_rel = _chunk_stats(a_flat[start:start + step],
+                                             b_flat[start:start + step], tol, integral)
         result.max_abs_err = max(result.max_abs_err, max_abs)
         result.max_rel_err = max(result.max_rel_err, max_rel)
         count = int(bad.sum().item())
@@ -129,18 +142,22 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
         result.mismatches += count
     if result.mismatches:
         result.passed, result.reason = False, MISMATCH
-        result.message = _mismatch_message(name, result, tol, actual, expected, first_bad)
+        result.message = _mismatch_message(name, result, tol, actual, values, first_bad,
+                                           why_atol)
     return result
 
 
 def _mismatch_message(name: str, r: Comparison, tol: Tolerance, actual: torch.Tensor,
-                      expected: torch.Tensor, first_bad: int) -> str:
+                      expected: torch.Tensor, first_bad: int, why_atol: str) -> str:
     if actual.is_complex():
         first_bad //= 2  # the flat index counted real and imaginary parts separately
     got = actual.reshape(-1)[first_bad].item()
     want = expected.reshape(-1)[first_bad].item()
-    return (f"{name}: {r.mismatches} of {r.numel} elements differ (max_abs_err "
-            f"{r.max_abs_err:.3g}, max_rel_err {r.max_rel_err:.3g}, atol {tol.atol:g}, "
+    against = " from the float64 reference" if expected.dtype == torch.float64 and \
+        actual.dtype != torch.float64 else ""
+    why = f" ({why_atol})" if why_atol else ""
+    return (f"{name}: {r.mismatches} of {r.numel} elements differ{against} (max_abs_err "
+            f"{r.max_abs_err:.3g}, max_rel_err {r.max_rel_err:.3g}, atol {tol.atol:.3g}{why}, "
             f"rtol {tol.rtol:g}); first at {_index_text(first_bad, expected.shape)}: "
             f"got {got}, expected {want}")
 
@@ -164,11 +181,32 @@ def _compare_other(actual: Any, expected: Any, tol: Tolerance, name: str) -> Com
     return result
 
 
+@dataclass
+class OutputTolerance:
+    """What verify adds per output: its float64 reference value and the reference-error part
+    of its atol (akg_harness.exact_reference), the reason for that atol in words."""
+
+    exact: torch.Tensor | None = None
+    ref_atol: float = 0.0
+    why: str = ""
+
+
+def output_tolerance(expected: torch.Tensor, atol: float | None, rtol: float | None,
+                     scale: float = 1.0, extra: OutputTolerance | None = None) -> Tolerance:
+    """The atol/rtol of one output: the default (or requested) atol times the trial's scale,
+    raised to the reference-error allowance where verify has one."""
+    tol = resolve_tolerance(expected.dtype, atol, rtol)
+    scaled = tol.atol * scale
+    return Tolerance(max(scaled, extra.ref_atol) if extra else scaled, tol.rtol)
+
+
 def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
-                    rtol: float | None, atol_scale: list[float] | None = None) -> Comparison:
+                    rtol: float | None, atol_scale: list[float] | None = None,
+                    extra: list[OutputTolerance | None] | None = None) -> Comparison:
     """Compares flattened output lists; the summary's message names the first failure.
 
-    `atol_scale[i]` multiplies output i's atol (verify's scaled input distributions).
+    `atol_scale[i]` multiplies output i's atol (verify's scaled input distributions);
+    `extra[i]` compares output i with its float64 reference under a raised atol.
     """
     total = Comparison()
     if len(actual) != len(expected):
@@ -178,10 +216,11 @@ def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
     for i, (a, b) in enumerate(zip(actual, expected)):
         name = f"output {i}"
         if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-            tol = resolve_tolerance(b.dtype, atol, rtol)
-            if atol_scale and i < len(atol_scale):
-                tol = Tolerance(tol.atol * atol_scale[i], tol.rtol)
-            one = compare_tensors(a, b, tol, name)
+            scale = atol_scale[i] if atol_scale and i < len(atol_scale) else 1.0
+            more = extra[i] if extra and i < len(extra) else None
+            tol = output_tolerance(b, atol, rtol, scale, more)
+            one = compare_tensors(a, b, tol, name, more.exact if more else None,
+                                  more.why if more and tol.atol == more.ref_atol else "")
         else:
             one = _compare_other(a, b, resolve_tolerance(torch.float32, atol, rtol), name)
         total.max_abs_err = max(total.max_abs_err, one.max_abs_err)

@@ -40,32 +40,32 @@ class _Generators:
 
 
 def _draw(t: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
-    """Random values of t's shape in float64 for float64 tensors, float32 otherwise."""
+    """Random values of t's shape in float64 for float64 tensors, float32 otherwise (in
+    place where it can: at KernelBench sizes every temporary is gigabytes)."""
     work = torch.float64 if t.dtype == torch.float64 else torch.float32
     if kind == "uniform":
-        return torch.rand(t.shape, generator=gen, device=t.device, dtype=work) * 2.0 - 1.0
+        return torch.rand(t.shape, generator=gen, device=t.device, dtype=work).mul_(2.0).sub_(1.0)
     return torch.randn(t.shape, generator=gen, device=t.device, dtype=work)
 
 
 def _signed_zeros(t: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     normal = _draw(t, "normal", gen)
-    pick = torch.rand(t.shape, generator=gen, device=t.device)
+    zero = torch.rand(t.shape, generator=gen, device=t.device) < ZERO_FRACTION
     negative = torch.rand(t.shape, generator=gen, device=t.device) < 0.5
-    zeros = torch.where(negative, -0.0, 0.0).to(normal.dtype)
-    return torch.where(pick < ZERO_FRACTION, zeros, normal)
+    normal.masked_fill_(zero & ~negative, 0.0)
+    return normal.masked_fill_(zero & negative, -0.0)
 
 
 def _transform(t: torch.Tensor, name: str, gens: _Generators) -> torch.Tensor:
     if not t.is_floating_point():
         return t
-    out = t.detach().clone()
     if name == "large":
-        return out.mul_(LARGE_SCALE)
+        return t.detach().clone().mul_(LARGE_SCALE)
     if name == "small":
-        return out.mul_(SMALL_SCALE)
+        return t.detach().clone().mul_(SMALL_SCALE)
     gen = gens(t.device)
     drawn = _draw(t, "uniform", gen) if name == "uniform" else _signed_zeros(t, gen)
-    return out.copy_(drawn)
+    return torch.empty_like(t).copy_(drawn)
 
 
 def apply(name: str, inputs: list[Any], seed: int) -> list[Any]:

@@ -17,7 +17,7 @@ class TaskError(Exception):
     """The task file is broken: it does not load, lacks a piece, or its reference raises.
 
     `kind` is one of the inspect error kinds: load_error, missing_model, missing_get_inputs,
-    reference_error.
+    reference_error, out_of_memory (the task's inputs or reference do not fit the device).
     """
 
     def __init__(self, kind: str, message: str, log: str = "") -> None:
@@ -52,6 +52,8 @@ COMPILE_FAILED = "compile_failed"
 RAISED = "raised"
 TIMED_OUT = "timed_out"
 NO_MODEL_NEW = "no_model_new"
+OUT_OF_MEMORY = "out_of_memory"
+SHAPE_SPECIFIC = "shape_specific"
 
 _DEFAULT_REASONS = {COMPILE_ERROR: COMPILE_FAILED, RUNTIME_ERROR: RAISED,
                     WRONG_ANSWER: MISMATCH}
@@ -70,6 +72,13 @@ class CandidateError(Exception):
         self.message = message
         self.log = log
         self.reason = reason or _DEFAULT_REASONS.get(verdict, "")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """torch's allocator (or a kernel launch) ran out of device or host memory."""
+    if type(exc).__name__ == "OutOfMemoryError" or isinstance(exc, MemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
 def one_line(exc: BaseException) -> str:

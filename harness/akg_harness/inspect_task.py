@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from . import values
+from . import trace, values
 from .devices import DevicePlan, resolve
 from .errors import TaskError
 from .graph import describe_graph
@@ -19,33 +19,39 @@ def _named_tensors(pairs: Any) -> list[dict[str, Any]]:
             for name, t in pairs]
 
 
-def _time_one_call(model: torch.nn.Module, inputs: list[Any], plan: DevicePlan) -> float:
-    """Wall milliseconds of one warm call (the first call paid for lazy initialisation)."""
-    start = time.perf_counter()
-    run_reference(model, inputs, plan)
-    return (time.perf_counter() - start) * 1e3
-
-
 def run(request: dict[str, Any]) -> dict[str, Any]:
-    """Handles an inspect request; only RequestError (device unavailable) propagates."""
+    """Handles an inspect request; only RequestError (device unavailable) propagates.
+
+    The reference runs once, on the drawn inputs themselves (no copies: at KernelBench's sizes
+    each is gigabytes); the inputs are described before the call, which may change them, and
+    the graph is exported from their shapes. `reference_ms` is that one call's wall time, lazy
+    initialisation (the first launch of each kernel) included.
+    """
     plan = resolve(request["device"], request["dsl"])
     seed = request["seed"]
     try:
         task = load_task(request["task_path"])
+        trace.note(f"inspect on {plan.device_used}: task loaded")
         init = init_inputs(task, seed)
         model = build_reference(task, init, seed, plan)
         inputs = draw_inputs(task, seed, plan)
-        outputs = values.flatten_outputs(run_reference(model, values.clone(inputs), plan))
-        reference_ms = _time_one_call(model, values.clone(inputs), plan)
+        trace.note(f"inputs drawn on the {task.drawn_on}")
+        described = values.describe_all(inputs)
+        start = time.perf_counter()
+        outputs = values.flatten_outputs(run_reference(model, inputs, plan))
+        reference_ms = (time.perf_counter() - start) * 1e3
+        trace.note(f"reference ran once ({reference_ms:.1f} ms)")
     except TaskError as e:
         print(f"[akg_harness] inspect failed: {e.message}", file=sys.stderr)
         return {"ok": False, "error": {"kind": e.kind, "message": e.message}, "log": e.log}
     graph, graph_error = describe_graph(model, inputs)
+    trace.note("graph described" + (f" ({graph['source']})" if graph else ""))
     if graph_error:
         print(f"[akg_harness] no graph: {graph_error}", file=sys.stderr)
     return {"ok": True, "device_used": plan.device_used,
             "triton_interpreter": plan.triton_interpreter,
-            "inputs": values.describe_all(inputs),
+            "inputs": described,
+            "inputs_drawn_on": dict(task.draw),
             "init_inputs": values.describe_all(init),
             "outputs": values.describe_all(outputs),
             "parameters": _named_tensors(model.named_parameters()),

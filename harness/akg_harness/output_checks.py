@@ -12,10 +12,10 @@ from typing import Any
 import torch
 
 from . import poison, values
+from .compare import chunk_elements
 from .errors import (OUTPUT_ALIASES_INPUT, OUTPUT_NOT_PLAIN_TENSOR, REJECTED, STALE_OUTPUT,
                      CandidateError)
 
-CHUNK_ELEMENTS = 1 << 22
 NEAR_ZERO_RATIO = 0.01      # |candidate| <= 1% of |reference| counts as "zero"
 NEAR_ZERO_FRACTION = 0.9    # ... at >= 90% of the elements where the reference is non-zero
 STALE_FRACTION = 0.5        # of the mismatching elements, bit-identical to the first call's
@@ -62,8 +62,9 @@ def _floating(a: Any, b: Any) -> bool:
 
 def _chunks(a: torch.Tensor, b: torch.Tensor) -> Any:
     a_flat, b_flat = a.detach().reshape(-1), b.detach().reshape(-1)
-    for start in range(0, b_flat.numel(), CHUNK_ELEMENTS):
-        yield a_flat[start:start + CHUNK_ELEMENTS], b_flat[start:start + CHUNK_ELEMENTS]
+    step = chunk_elements(b_flat)
+    for start in range(0, b_flat.numel(), step):
+        yield a_flat[start:start + step], b_flat[start:start + step]
 
 
 def unwritten(actual: list[Any], expected: list[Any]) -> str | None:

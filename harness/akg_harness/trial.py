@@ -15,7 +15,8 @@ from typing import Any, Iterator
 
 import torch
 
-from . import candidate, compare, distributions, output_checks, poison, runtime_proof, values
+from . import (candidate, compare, distributions, exact_reference, output_checks, poison,
+               runtime_proof, values)
 from .devices import DevicePlan
 from .errors import (INPUTS_MODIFIED, KERNEL_DID_NOT_RUN, MISMATCH, NEAR_ZERO_OUTPUT,
                      PATCHED_RUNTIME, REJECTED, STALE_OUTPUT, UNWRITTEN_OUTPUT, WRONG_ANSWER,
@@ -38,6 +39,9 @@ class TrialRecord:
     launches: int = 0
     passed: bool = False
     atol_scale: list[float] | None = None  # per output, for a scaled distribution
+    exact_why: str = ""       # why there is no float64 reference ("" when there is)
+    sizes: str = ""           # a shape trial's sizes ("batch_size=7, dim=8191")
+    ref_error: list[float] = field(default_factory=list)  # per output, max |ref32 - ref64|
 
     def to_json(self) -> dict[str, Any]:
         c = self.comparison
@@ -50,6 +54,12 @@ class TrialRecord:
             out["skipped_distribution"] = self.skipped_distribution
         if self.atol_scale:
             out["atol_scale"] = self.atol_scale
+        if self.sizes:
+            out["sizes"] = self.sizes
+        if self.exact_why:
+            out["exact_reference"] = self.exact_why
+        else:
+            out["ref_error"] = self.ref_error
         return out
 
 
@@ -59,8 +69,10 @@ class Prepared:
     init: list[Any]
     inputs: list[Any]          # the candidate's first-call inputs (a pristine copy below)
     pristine: list[Any]
-    second_inputs: list[Any]
+    second: Draws              # the second call's inputs, taken when it comes
     reference: ReferencePair
+    # Per call, per output: the float64 value to compare with and its atol (None: old rule).
+    tolerances: tuple[list[compare.OutputTolerance | None] | None, ...] = (None, None)
 
 
 @dataclass
@@ -87,8 +99,9 @@ def _scales(outputs: list[Any]) -> list[float]:
         total, count = 0.0, 0
         if isinstance(out, torch.Tensor) and (out.is_floating_point() or out.is_complex()):
             flat = out.detach().reshape(-1)
-            for start in range(0, flat.numel(), output_checks.CHUNK_ELEMENTS):
-                mags = flat[start:start + output_checks.CHUNK_ELEMENTS].abs()
+            step = compare.chunk_elements(flat)
+            for start in range(0, flat.numel(), step):
+                mags = flat[start:start + step].abs()
                 finite = torch.isfinite(mags)
                 total += float(torch.where(finite, mags, 0).sum(dtype=torch.float64))
                 count += int(finite.sum())
@@ -96,11 +109,11 @@ def _scales(outputs: list[Any]) -> list[float]:
     return found
 
 
-def _atol_scale(s: Session, outputs: list[Any]) -> list[float] | None:
+def _atol_scale(s: Session, scales: list[float]) -> list[float] | None:
     """Per output, how much larger this distribution's outputs are than the task's own:
     rounding errors grow with the magnitudes, so atol does too (never for `task`)."""
     ratios = [now / base if base > 0 and now > 0 else 1.0
-              for now, base in zip(_scales(outputs), s.task_scales)]
+              for now, base in zip(scales, s.task_scales)]
     return ratios if any(r != 1.0 for r in ratios) else None
 
 
@@ -109,44 +122,101 @@ def _has_nonfinite(outputs: list[Any]) -> bool:
                for t in values.iter_tensors(outputs))
 
 
+class Draws:
+    """The inputs of one seed and distribution; each `take()` is a set the caller owns (the
+    reference or the candidate may change it). Inputs drawn on the device are drawn again for
+    each take (milliseconds, and no copy waits in device memory); inputs drawn on the CPU are
+    drawn once and cloned (a draw there costs seconds)."""
+
+    def __init__(self, s: Session, seed: int, dist: str) -> None:
+        self.s, self.seed, self.dist = s, seed, dist
+        self.kept: list[Any] | None = None
+
+    def _draw(self) -> list[Any]:
+        return distributions.apply(self.dist, draw_inputs(self.s.task, self.seed, self.s.plan),
+                                   self.seed)
+
+    def take(self, last: bool = False) -> list[Any]:
+        """A fresh set; `last` when no further take follows (the kept copy is handed out)."""
+        if self.kept is not None:
+            kept = self.kept
+            if last:
+                self.kept = None
+                return kept
+            return values.clone(kept)
+        drawn = self._draw()
+        if self.s.task.drawn_on != "device" and not last:
+            self.kept = values.clone(drawn)
+        return drawn
+
+
+def _tolerances(pair: ReferencePair, scales: list[float], second: bool
+                ) -> list[compare.OutputTolerance | None] | None:
+    """Per output of one call: its float64 reference and the allowance for the float32
+    reference's own error (None without a float64 reference)."""
+    ex = pair.exact
+    if not ex.used:
+        return None
+    wide = ex.second if second else ex.first
+    narrow = pair.second if second else pair.first
+    found: list[compare.OutputTolerance | None] = []
+    for i, (n, w) in enumerate(zip(narrow, wide or [])):
+        if w is None or not isinstance(n, torch.Tensor):
+            found.append(None)
+            continue
+        err = ex.ref_error[i]
+        found.append(compare.OutputTolerance(
+            w, exact_reference.allowed(n.dtype, err, scales[i]),
+            f"the larger of {exact_reference.K}x the float32 reference's own error of "
+            f"{err:.2g} on these inputs and float32's reach at outputs of mean magnitude "
+            f"{scales[i]:.3g}"))
+    return found
+
+
 def _draw(s: Session, seed: int, second_seed: int, dist: str
-          ) -> tuple[list[Any], list[Any], list[Any], ReferencePair]:
-    inputs = distributions.apply(dist, draw_inputs(s.task, seed, s.plan), seed)
-    second = distributions.apply(dist, draw_inputs(s.task, second_seed, s.plan), second_seed)
-    mine, pristine = values.clone(inputs), values.clone(inputs)
+          ) -> tuple[list[Any], list[Any], Draws, ReferencePair]:
+    first, second = Draws(s, seed, dist), Draws(s, second_seed, dist)
 
     def build() -> torch.nn.Module:
         return build_reference(s.task, init_inputs(s.task, seed), seed, s.plan)
 
-    pair = s.store.pair(seed, second_seed, dist, inputs, values.clone(second), build)
-    return mine, pristine, second, pair
+    pair = s.store.pair(seed, second_seed, dist, init_inputs(s.task, seed), first.take,
+                        second.take, build)
+    mine = first.take(last=True)
+    return mine, values.clone(mine), second, pair
 
 
-def prepare(s: Session, t: int, seed: int) -> Prepared:
-    """Inputs and reference outputs of trial t; falls back to the task's own distribution
-    where another one leaves the reference's domain (NaN/Inf the task's inputs do not give,
-    or an exception)."""
-    dist = distributions.for_trial(t)
+def prepare(s: Session, t: int, seed: int, distribution: str | None = None) -> Prepared:
+    """Inputs and reference outputs of trial t (in distribution t % 5 unless one is given);
+    falls back to the task's own distribution where another one leaves the reference's
+    domain (NaN/Inf the task's inputs do not give, or an exception)."""
+    dist = distribution or distributions.for_trial(t)
     record = TrialRecord(seed, dist, seed + SECOND_SEED_OFFSET)
     try:
         drawn = _draw(s, seed, record.second_seed, dist)
         outside = (dist != distributions.TASK and not s.baseline_nonfinite
                    and _has_nonfinite([drawn[3].first, drawn[3].second]))
-    except TaskError:
-        if dist == distributions.TASK:
+    except TaskError as e:
+        if dist == distributions.TASK or e.kind == "out_of_memory":
             raise
         outside = True
     if outside:
         record.distribution, record.skipped_distribution = distributions.TASK, dist
+        drawn = None  # frees the other distribution's tensors first
         drawn = _draw(s, seed, record.second_seed, distributions.TASK)
     inputs, pristine, second, pair = drawn
+    scales = _scales(pair.first)
     if t == 0:
         s.baseline_nonfinite = _has_nonfinite([pair.first, pair.second])
-        s.task_scales = _scales(pair.first)
+        s.task_scales = scales
     elif record.distribution != distributions.TASK:
-        record.atol_scale = _atol_scale(s, pair.first)
+        record.atol_scale = _atol_scale(s, scales)
     record.reference_cached = pair.cached
-    return Prepared(record, init_inputs(s.task, seed), inputs, pristine, second, pair)
+    record.exact_why = pair.exact.why
+    record.ref_error = list(pair.exact.ref_error)
+    tolerances = (_tolerances(pair, scales, False), _tolerances(pair, scales, True))
+    return Prepared(record, init_inputs(s.task, seed), inputs, pristine, second, pair,
+                    tolerances)
 
 
 def check_guard(s: Session) -> None:
@@ -162,11 +232,11 @@ def hidden(reference: ReferencePair) -> Iterator[None]:
     """The reference's outputs stay allocated during a candidate call (so its allocations
     cannot land on them) but scrambled with a random key (so it cannot copy them)."""
     key = int.from_bytes(os.urandom(8), "little") | 1
-    values.xor_bits([reference.first, reference.second], key)
+    values.xor_bits(reference.all_outputs(), key)
     try:
         yield
     finally:
-        values.xor_bits([reference.first, reference.second], key)
+        values.xor_bits(reference.all_outputs(), key)
 
 
 def _checked_call(s: Session, model: Any, inputs: list[Any], pristine: list[Any],
@@ -189,9 +259,11 @@ def _checked_call(s: Session, model: Any, inputs: list[Any], pristine: list[Any]
     return outputs
 
 
-def _judge(s: Session, outputs: list[Any], expected: list[Any], record: TrialRecord,
+def _judge(s: Session, outputs: list[Any], expected: list[Any], p: Prepared,
            first_call: bool) -> compare.Comparison:
-    c = compare.compare_outputs(outputs, expected, s.atol, s.rtol, record.atol_scale)
+    record = p.record
+    c = compare.compare_outputs(outputs, expected, s.atol, s.rtol, record.atol_scale,
+                                p.tolerances[0 if first_call else 1])
     record.comparison = c if first_call else _merge(record.comparison, c)
     if not c.passed:
         unwritten = output_checks.unwritten(outputs, expected)
@@ -240,16 +312,17 @@ def run(s: Session, model_new: type, p: Prepared, noop_check: bool) -> None:
     model = candidate.construct(model_new, p.init, r.seed, s.plan)
     check_guard(s)
     first = _checked_call(s, model, p.inputs, p.pristine, ref.first, None, r, ref)
-    c = _judge(s, first, ref.first, r, True)
+    c = _judge(s, first, ref.first, p, True)
     if not c.passed:
         raise _fail(c)
-    second_inputs = p.second_inputs
+    second_inputs = p.second.take(last=True)
     if values.same_structure(p.inputs, second_inputs):
         values.copy_into(p.inputs, second_inputs)  # same storage: catches pointer-keyed caches
-        second_inputs = p.second_inputs = p.inputs
+        second_inputs = p.inputs
     pristine = values.clone(second_inputs)
     second = _checked_call(s, model, second_inputs, pristine, ref.second, first, r, ref)
-    c = _judge(s, second, ref.second, r, False)
+    del pristine
+    c = _judge(s, second, ref.second, p, False)
     if not c.passed:
         why = (output_checks.stale(second, first, c.failed_outputs, ref.second, ref.first)
                if c.reason == MISMATCH else None)

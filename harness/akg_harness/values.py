@@ -44,6 +44,11 @@ def iter_tensors(value: Any) -> Iterator[torch.Tensor]:
             yield from iter_tensors(v)
 
 
+def total_bytes(value: Any) -> int:
+    """Bytes of every tensor's elements in a nested value (views counted as their size)."""
+    return sum(t.numel() * t.element_size() for t in iter_tensors(value))
+
+
 def flatten_outputs(value: Any) -> list[Any]:
     """A forward's result as a flat list: a tensor is one output, lists and tuples spread."""
     if isinstance(value, (list, tuple)):

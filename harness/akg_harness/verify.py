@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from . import candidate, compare, runtime_proof, trace, trial
+from . import (candidate, compare, distributions, exact_reference, runtime_proof,
+               shape_trials, trace, trial, values)
 from .devices import DevicePlan, resolve
 from .errors import PASSED, REJECTED, CandidateError, RequestError
 from .integrity.static_rules import check_source
@@ -39,6 +40,10 @@ class Report:
     proof: dict[str, Any] = field(default_factory=lambda: {"launches": 0, "kernels": {}})
     notes: list[str] = field(default_factory=list)
     first_dtype: torch.dtype | None = None  # of the reference's first tensor output
+    tolerance_block: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+    drawn_on: dict[str, str] = field(default_factory=dict)
+    shape_general: dict[str, Any] = field(default_factory=dict)
 
     def tolerance(self) -> tuple[float | None, float | None]:
         """The request's atol/rtol, nulls filled with the default of the first tensor output
@@ -59,6 +64,12 @@ class Report:
                 "trials": [t.to_json() for t in self.trials],
                 "runtime_proof": self.proof,
                 "atol": atol, "rtol": rtol,
+                "tolerance": self.tolerance_block,
+                "shape_general": self.shape_general or {
+                    "status": "not_checked", "why": "the task's own trials did not pass",
+                    "sizes": [], "constants": {}},
+                "inputs_drawn_on": self.drawn_on,
+                "memory": self.memory,
                 "log": "\n".join(self.notes + ([log] if log else []))}
 
 
@@ -103,6 +114,56 @@ def _load(request: dict[str, Any], session: trial.Session, report: Report, skip:
     return model_new
 
 
+def _tolerance_block(p: trial.Prepared, request: dict[str, Any]) -> dict[str, Any]:
+    """Trial 0's tolerance per output, as the result reports it (docs/HARNESS_PROTOCOL.md)."""
+    r, ex = p.record, p.reference.exact
+    outputs = []
+    extra = p.tolerances[0] or []
+    for i, out in enumerate(p.reference.first):
+        if not isinstance(out, torch.Tensor):
+            continue
+        more = extra[i] if i < len(extra) else None
+        tol = compare.output_tolerance(out, request["atol"], request["rtol"], 1.0, more)
+        outputs.append({"index": i, "ref_error": ex.ref_error[i] if ex.used else None,
+                        "atol": tol.atol, "rtol": tol.rtol})
+    return {"rule": exact_reference.RULE_EXACT if ex.used else exact_reference.RULE_DEFAULT,
+            "why": "" if ex.used else r.exact_why, "k": exact_reference.K, "outputs": outputs}
+
+
+def _memory(plan: DevicePlan, p: trial.Prepared) -> dict[str, Any]:
+    """The verify's peak device memory beside the sizes it is made of (bytes)."""
+    ex = p.reference.exact
+    found: dict[str, Any] = {
+        "inputs_bytes": values.total_bytes(p.inputs),
+        "outputs_bytes": values.total_bytes(p.reference.first),
+        "float64_reference_bytes": values.total_bytes([ex.first or [], ex.second or []])}
+    if plan.is_cuda:
+        found["peak_bytes"] = torch.cuda.max_memory_allocated(plan.device)
+        found["device_total_bytes"] = torch.cuda.mem_get_info(plan.device)[1]
+    return found
+
+
+def _shape_trials(session: trial.Session, model_new: type, request: dict[str, Any],
+                  report: Report) -> None:
+    """The shape trials (akg_harness.shape_trials) after the task's own trials passed."""
+    outcome = shape_trials.Outcome()
+    first = request["trials"]
+
+    def run_trial(i: int, sizes: str) -> None:
+        p = trial.prepare(session, first + i, request["seed"] + first + i, distributions.TASK)
+        p.record.sizes = sizes
+        report.trials.append(p.record)
+        trial.run(session, model_new, p, noop_check=False)
+        trace.note(f"verify shape trial {i} ({sizes}): passed")
+
+    try:
+        shape_trials.run(session.task, request["shapes"], run_trial, outcome)
+    finally:
+        report.shape_general = outcome.to_json()
+    if outcome.status != shape_trials.YES:
+        trace.note(f"shape-general: not checked ({outcome.why})")
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Handles a verify request; TaskError (broken task) and RequestError propagate."""
     skip_static = bool(TEST_HOOKS["skip_static_rules"] or TEST_HOOKS["skip_runtime_proof"])
@@ -117,12 +178,22 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     session = trial.Session(task, plan, store, request["atol"], request["rtol"],
                             enforce_proof=prove)
     report = Report(plan, request)
+    if plan.is_cuda:
+        try:
+            torch.cuda.reset_peak_memory_stats(plan.device)
+        except RuntimeError:  # "Invalid device argument": nothing allocated yet, peak is 0
+            pass
     trace.note(f"verify on {plan.device_used}: task loaded")
     prepared = trial.prepare(session, 0, request["seed"])
+    report.drawn_on = dict(task.draw)
     trace.note("trial 0's reference outputs ready"
-               + (" (from the run's cache)" if prepared.record.reference_cached else ""))
+               + (" (from the run's cache)" if prepared.record.reference_cached else "")
+               + f", inputs drawn on the {task.drawn_on}"
+               + ("" if prepared.reference.exact.used
+                  else f"; no float64 reference: {prepared.reference.exact.why}"))
     report.first_dtype = next((o.dtype for o in prepared.reference.first
                                if isinstance(o, torch.Tensor)), None)
+    report.tolerance_block = _tolerance_block(prepared, request)
     try:
         model_new = _load(request, session, report, skip_static)
         trace.note("candidate checked and imported")
@@ -132,12 +203,21 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 prepared = trial.prepare(session, t, request["seed"] + t)
             report.trials.append(prepared.record)
             trial.run(session, model_new, prepared, noop_check=(t == 0))
+            report.memory = _memory(plan, prepared)
             trace.note(f"verify trial {t} ({prepared.record.distribution}): passed")
+        del prepared
+        _shape_trials(session, model_new, request, report)
     except CandidateError as e:
+        report.memory = report.memory or _memory(plan, prepared)
         report.proof = session.counter.proof()
         trace.note(f"verify: {e.verdict} ({e.reason}): {e.message}")
         return report.result(e.verdict, e.message, e.log, e.reason)
     report.proof = session.counter.proof()
+    if "peak_bytes" in report.memory:
+        m = report.memory
+        trace.note(f"peak device memory {m['peak_bytes'] / 2**30:.2f} GiB (inputs "
+                   f"{m['inputs_bytes'] / 2**30:.2f}, outputs {m['outputs_bytes'] / 2**30:.2f}, "
+                   f"float64 reference {m['float64_reference_bytes'] / 2**30:.2f} GiB)")
     worst = max(t.comparison.max_abs_err for t in report.trials)
     return report.result(PASSED, f"passed {len(report.trials)} trials "
                                  f"(max_abs_err {worst:.3g})")

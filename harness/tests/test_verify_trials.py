@@ -74,7 +74,14 @@ def test_a_cached_reference_is_what_the_candidate_is_judged_against(tmp_path):
     verify.run(_request("cpp_relu_ok.py", "relu64_task.py", trials=1, reference_cache_dir=cache))
     path = next((tmp_path / "refs").glob("ref_*.pt"))
     entry = torch.load(path, weights_only=True)
-    entry["first"][0].fill_(7.0)  # tamper with the stored reference: now every answer is wrong
+    entry["exact"]["first"][0].fill_(7.0)  # tamper with the stored float64 reference: now
+    torch.save(entry, path)                # every answer is wrong
+    result = verify.run(_request("cpp_relu_ok.py", "relu64_task.py", trials=1,
+                                 reference_cache_dir=cache))
+    assert (result["verdict"], result["reason"]) == ("wrong_answer", "mismatch")
+    entry["exact"]["first"] = None  # without one, the float32 reference is the judge
+    entry["exact"]["why"] = "tampered"
+    entry["first"][0].fill_(7.0)
     torch.save(entry, path)
     result = verify.run(_request("cpp_relu_ok.py", "relu64_task.py", trials=1,
                                  reference_cache_dir=cache))
