@@ -44,6 +44,7 @@ Result<AgentSet> MakeAgents(const DslConfig& config, const Target& target, const
   options.skill_query.arch = target.arch;
   options.arch_peaks = deps.arch_peaks;
   options.policy = config.verify_settings.policy;
+  options.shapes = config.verify_settings.shapes;
   options.extra_glue = config.verify_settings.extra_glue;
 
   std::vector<std::string> builtin_agents;

@@ -188,6 +188,43 @@ TEST_F(LlmAgentsTest, KernelGenSecondPromptCarriesVerifierFeedbackAndPreviousCod
   EXPECT_EQ(gen.skills_used(), (std::vector<std::string>{"cpp-debugging", "cpp-simd"}));
 }
 
+TEST_F(LlmAgentsTest, AShapeSpecificFailureComesBackWithWhatToChange) {
+  ScriptedLlm llm({kGoodReply, kGoodReply});
+  LlmKernelGen gen(&llm, options_);
+  Feedback f{"wrong_answer",
+             "passed at the task's sizes, not at batch_size=7, dim=1023: output 0 differs",
+             "", "shape_specific"};
+  ASSERT_TRUE(gen.Generate(Request(2, {f})).ok());
+  std::string user = UserPrompt(llm.requests().at(0));
+  EXPECT_NE(user.find("Attempt 1: wrong_answer (shape_specific)"), std::string::npos) << user;
+  EXPECT_NE(user.find("batch_size=7, dim=1023"), std::string::npos);
+  EXPECT_NE(user.find("How to fix it: The kernel is right at the task's sizes"), std::string::npos);
+  EXPECT_NE(user.find("`x.shape`"), std::string::npos);
+  EXPECT_EQ(FailureAdvice("mismatch"), "");  // the generic advice covers the others
+}
+
+TEST_F(LlmAgentsTest, TheContractStatesTheToleranceRuleAndTheShapeTrialsWhenOn) {
+  auto system_prompt = [this](const std::string& shapes) {
+    LlmAgentOptions o = options_;
+    o.shapes = shapes;
+    ScriptedLlm llm({kGoodReply});
+    LlmKernelGen gen(&llm, o);
+    EXPECT_TRUE(gen.Generate(Request(1)).ok());
+    return llm.requests().at(0).messages[0].content;
+  };
+  std::string vary = system_prompt("vary");
+  EXPECT_NE(vary.find("reference computed in float64"), std::string::npos) << vary;
+  EXPECT_NE(vary.find("16 times the float32 reference's own"), std::string::npos);
+  EXPECT_NE(vary.find("TF32 matmuls) fails"), std::string::npos);
+  EXPECT_NE(vary.find("Shape trials:"), std::string::npos);
+  EXPECT_NE(vary.find("`shape_specific`"), std::string::npos);
+  EXPECT_NE(vary.find("the harness also runs other, odd"), std::string::npos);  // dsl_cpp.md
+  std::string task = system_prompt("task");
+  EXPECT_EQ(task.find("Shape trials:"), std::string::npos);
+  EXPECT_EQ(task.find("other, odd"), std::string::npos);
+  EXPECT_NE(task.find("never copy a number"), std::string::npos);  // generality still asked for
+}
+
 TEST_F(LlmAgentsTest, MalformedReplyIsFedBackAndGoodSecondReplyAccepted) {
   ScriptedLlm llm({"I would use OpenMP with a SIMD loop over the rows.", kGoodReply});
   LlmKernelGen gen(&llm, options_);

@@ -20,6 +20,7 @@ Json HistoryContext(const std::vector<Feedback>& history, size_t log_chars) {
                    {"verdict", f.verdict},
                    {"reason", f.reason},
                    {"message", f.message},
+                   {"advice", FailureAdvice(f.reason)},
                    {"log", LogExcerpt(f.log, last ? log_chars : kOlderLogChars)},
                    {"latest", last}});
   }

@@ -187,6 +187,24 @@ std::string LogExcerpt(const std::string& log, size_t max_chars) {
          log.substr(log.size() - tail);
 }
 
+std::string FailureAdvice(const std::string& reason) {
+  static const std::map<std::string, std::string> kAdvice = {
+      {"shape_specific",
+       "The kernel is right at the task's sizes and wrong at the other sizes the message "
+       "names, so something in it depends on the task's sizes. Find every number that came "
+       "from the task file (batch size, length, channels, hidden size, or a product of them) "
+       "in the kernel source, the launch grid, loop bounds, strides, `tl.constexpr` or "
+       "`#define` values and `__init__`, and read it at call time instead: `x.shape`, "
+       "`x.numel()`, `x.stride()`, the constructor's arguments. Compute the grid from those "
+       "sizes (`triton.cdiv(n, BLOCK)`, `(n + B - 1) / B`) and mask or guard the last partial "
+       "block and tile: the other sizes are odd, not multiples of 16 and not powers of two. "
+       "Native source must take sizes as arguments, not as constants written into the "
+       "source."},
+  };
+  auto it = kAdvice.find(reason);
+  return it == kAdvice.end() ? "" : it->second;
+}
+
 std::string FormatSpeedup(double speedup) {
   return speedup > 0 ? fmt::format("{:.2f}x", speedup) : "not measured";
 }
@@ -233,6 +251,7 @@ Json TargetContext(const Target& target, const LlmAgentOptions& options) {
           {"peaks", PeaksContext(options.arch_peaks)},
           {"policy", options.policy},
           {"policy_strict", options.policy != "partial"},
+          {"shapes_vary", options.shapes != "task"},
           {"extra_glue", extra}};
 }
 

@@ -30,6 +30,7 @@ struct LlmAgentOptions {
                                                // categories and stage are set per call
   Json arch_peaks;                             // ArchPeaks::ToJson() of the arch, null = unknown
   std::string policy = "strict";               // verify policy the kernel must satisfy
+  std::string shapes = "vary";                 // verify_settings.shapes: "vary" = shape trials
   std::vector<std::string> extra_glue;         // framework calls allowed on top of the glue list
   std::optional<double> temperature;           // absent = the model's configured value
   size_t log_excerpt_chars = 4000;             // verifier log kept per failure (head + tail)
@@ -45,7 +46,8 @@ Result<LlmRequest> RenderChatRequest(const std::string& agent, const LlmAgentOpt
 Json TaskContext(const TaskInfo& task);
 
 // The target: dsl, backend, arch, a device name, peak rates as text (and the ridge point),
-// `dsl_is.<dsl>` flags for per-DSL sections, the policy and the extra glue.
+// `dsl_is.<dsl>` flags for per-DSL sections, the policy, the extra glue and `shapes_vary`
+// (whether the kernel is also verified at other sizes).
 Json TargetContext(const Target& target, const LlmAgentOptions& options);
 
 // Context shared by the designer's and kernel generator's templates: {task, target, policy,
@@ -60,6 +62,10 @@ std::string OpGraphSummary(const Json& inspection, size_t max_nodes = 80);
 
 // The head and tail of a long log with a marker for what was cut, within about `max_chars`.
 std::string LogExcerpt(const std::string& log, size_t max_chars);
+
+// What to do about a failure, for reason codes whose fix the verdict's message alone does not
+// make plain (shape_specific); "" for the others.
+std::string FailureAdvice(const std::string& reason);
 
 // "1.53x" or "not measured" (0 or negative).
 std::string FormatSpeedup(double speedup);

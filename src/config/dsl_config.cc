@@ -179,12 +179,16 @@ Status ApplyVerify(const Ctx& ctx, const std::string& key, const YAML::Node& nod
   auto policies = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
     return OneOf(c, k, n, {"strict", "partial"});
   };
+  auto shape_modes = [](const Ctx& c, const std::string& k, const YAML::Node& n) {
+    return OneOf(c, k, n, {"task", "vary"});
+  };
   return ApplyMap(ctx, key, node, {
       {"trials", Member(v, &V::trials, IntAtLeast(1))},
       {"seed", Member(v, &V::seed, IntAtLeast(0))},
       {"atol", Member(v, &V::atol, OptionalTolerance)},
       {"rtol", Member(v, &V::rtol, OptionalTolerance)},
       {"policy", Member(v, &V::policy, policies)},
+      {"shapes", Member(v, &V::shapes, shape_modes)},
       {"reference_cache", Member(v, &V::reference_cache, Bool)},
       {"build_off_device", Member(v, &V::build_off_device, Bool)},
       {"extra_glue", Member(v, &V::extra_glue, ListOf({}))},

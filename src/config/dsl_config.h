@@ -29,6 +29,10 @@ struct VerifySettings {
   int trials = 5;                // independent seeded trials; each draws fresh inputs
   std::string policy = "strict";  // "strict": custom kernels do all the work; "partial": some
                                   // framework operators may remain (listed in the verdict)
+  // "vary": once the task's own trials pass, the harness re-runs the candidate at smaller, odd
+  // sizes (the task's size constants changed), so hard-coded sizes fail with shape_specific;
+  // "task": the task's sizes only (docs/INTEGRITY.md, "Shape trials").
+  std::string shapes = "vary";
   bool reference_cache = true;   // cache reference outputs per (task, seed, device, dtype)
   // GPU/NPU backends: a `build` child on the CPU (syntax, static rules, import with the native
   // compiles) before the candidate takes a device; compile errors never hold one.

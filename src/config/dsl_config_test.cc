@@ -19,7 +19,7 @@ verify_timeout: 12.5
 profile_timeout: 30
 inspect_timeout: 40
 profile_settings: {run_times: 7, warmup_times: 0, baselines: [eager], graph_below_us: 50, suspect_speedup: 20}
-verify_settings: {trials: 2, seed: 9, atol: 0.001, rtol: null, policy: partial, reference_cache: false, extra_glue: [torch.cat]}
+verify_settings: {trials: 2, seed: 9, atol: 0.001, rtol: null, policy: partial, shapes: task, reference_cache: false, extra_glue: [torch.cat]}
 python: /usr/bin/python3
 )", "a.yaml", &c);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -43,6 +43,7 @@ python: /usr/bin/python3
   EXPECT_DOUBLE_EQ(c.profile_settings.graph_below_us, 50);
   EXPECT_DOUBLE_EQ(c.profile_settings.suspect_speedup, 20);
   EXPECT_EQ(c.verify_settings.policy, "partial");
+  EXPECT_EQ(c.verify_settings.shapes, "task");
   EXPECT_FALSE(c.verify_settings.reference_cache);
   EXPECT_EQ(c.verify_settings.extra_glue, (std::vector<std::string>{"torch.cat"}));
   EXPECT_EQ(c.sources["profile_settings.run_times"], "a.yaml");
@@ -79,6 +80,21 @@ TEST(DslConfigTest, RejectsUnknownModelLevelAndWorkflow) {
   EXPECT_FALSE(ApplyConfigYaml("verify_settings: {reference_cache: maybe}\n", "f", &c).ok());
 }
 
+TEST(DslConfigTest, ShapesDefaultsToVaryAndRejectsOtherValues) {
+  DslConfig c;
+  EXPECT_EQ(c.verify_settings.shapes, "vary");
+  ASSERT_TRUE(ApplyConfigYaml("verify_settings: {shapes: task}\n", "f", &c).ok());
+  EXPECT_EQ(c.verify_settings.shapes, "task");
+  ASSERT_TRUE(ApplyConfigYaml("verify_settings: {shapes: vary}\n", "f", &c).ok());
+  EXPECT_EQ(c.verify_settings.shapes, "vary");
+  Status s = ApplyConfigYaml("verify_settings: {shapes: random}\n", "my.yaml", &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("'verify_settings.shapes'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("task, vary"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("'random'"), std::string::npos) << s.message();
+  EXPECT_EQ(c.verify_settings.shapes, "vary");  // a rejected value changes nothing
+}
+
 TEST(DslConfigTest, BadYamlReportsLine) {
   DslConfig c;
   Status s = ApplyConfigYaml("log_dir: runs\nprofile_settings: {run_times: [\n", "bad.yaml", &c);
@@ -100,6 +116,16 @@ TEST(DslConfigTest, OverrideFileChangesOnlyItsKeys) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("nope.yaml"), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST(DslConfigTest, EveryShippedConfigParsesAndVariesShapes) {
+  const std::filesystem::path dir = std::filesystem::path(AKG_SOURCE_DIR) / "configs";
+  for (const char* dsl : {"cpp", "cuda", "tilelang_cuda", "triton_ascend", "triton_cuda"}) {
+    auto c = LoadDslConfig(dir, dsl, std::nullopt);
+    ASSERT_TRUE(c.ok()) << dsl << ": " << c.status().message();
+    EXPECT_EQ(c->verify_settings.shapes, "vary") << dsl;
+    EXPECT_EQ(c->sources["verify_settings.shapes"], (dir / (std::string(dsl) + ".yaml")).string());
+  }
 }
 
 }  // namespace

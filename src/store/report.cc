@@ -22,7 +22,7 @@ Json ConfigJson(const DslConfig& c) {
           {"verify_settings",
            {{"trials", vs.trials}, {"seed", vs.seed},
             {"atol", vs.atol ? Json(*vs.atol) : Json(nullptr)},
-            {"rtol", vs.rtol ? Json(*vs.rtol) : Json(nullptr)}}}};
+            {"rtol", vs.rtol ? Json(*vs.rtol) : Json(nullptr)}, {"shapes", vs.shapes}}}};
 }
 
 // "0.62 of speed of light (floor 0.72 ms: memory)" or "" when unknown.
@@ -74,7 +74,9 @@ Json BuildReportJson(const RunSummary& s) {
                         {"verdict", VerdictName(a.verdict.kind)},
                         {"reason", a.verdict.reason},
                         {"message", a.verdict.message},
-                        {"verify_seconds", a.verdict.wall_seconds}});
+                        {"verify_seconds", a.verdict.wall_seconds},
+                        {"shape_general", ToJson(a.verdict.shape_general)},
+                        {"tolerance", ToJson(a.verdict.tolerance)}});
   }
   Json r = {{"started_utc", s.started_utc},
             {"command", s.command_line},
@@ -109,6 +111,10 @@ Json BuildReportJson(const RunSummary& s) {
                            {"reason", o.reverification->reason},
                            {"message", o.reverification->message}};
   }
+  // The final kernel's: how general it was shown to be and what it was compared with.
+  const Attempt* best = o.unverified ? nullptr : o.passing();
+  r["shape_general"] = best ? ToJson(best->verdict.shape_general) : Json(nullptr);
+  r["tolerance"] = best ? ToJson(best->verdict.tolerance) : Json(nullptr);
   if (const Attempt* a = o.passing(); a && a->verdict.details.is_object()) {
     const Json& d = a->verdict.details;
     r["policy"] = StringOr(d, "policy", s.config->verify_settings.policy);
@@ -133,6 +139,11 @@ std::string FormatFinalTable(const RunSummary& s) {
   if (o.is_search && o.passing()) {
     const CandidateRecord& b = o.candidates[o.passing_attempt - 1];
     out += fmt::format("{:<22} {} ({})\n", "best candidate", b.id, b.description);
+  }
+  if (correct && !o.unverified) {
+    const Verdict& v = o.passing()->verdict;
+    out += fmt::format("{:<22} {}\n", "shape-general", ShapeGeneralityLine(v.shape_general));
+    out += fmt::format("{:<22} {}\n", "tolerance", ToleranceLine(v.tolerance));
   }
   if (correct && o.profile && o.profile->ok) {
     const ProfileResult& p = *o.profile;
@@ -219,6 +230,12 @@ std::string BuildReportMarkdown(const RunSummary& s) {
     md += fmt::format("- attempt {}: **{}** — {} (`{}`){}\n", a.number, VerdictName(a.verdict.kind),
                       a.description, a.code_path,
                       a.verdict.message.empty() ? "" : "\n  - " + a.verdict.message);
+    // Only where outputs were compared: a compile error has neither to tell.
+    if (a.verdict.tolerance.reported() || a.verdict.shape_general.status != "not_checked") {
+      md += fmt::format("  - shape-general: {}\n  - tolerance: {}\n",
+                        ShapeGeneralityLine(a.verdict.shape_general),
+                        ToleranceLine(a.verdict.tolerance));
+    }
   }
   return md;
 }

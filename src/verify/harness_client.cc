@@ -264,6 +264,7 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
                   {"atol", req.atol ? Json(*req.atol) : Json(nullptr)},
                   {"rtol", req.rtol ? Json(*req.rtol) : Json(nullptr)},
                   {"policy", req.policy},
+                  {"shapes", req.shapes},
                   {"extra_glue", req.extra_glue}};
   if (req.reference_cache) {
     request["reference_cache_dir"] = (CacheRoot() / "reference_cache").string();
@@ -281,13 +282,16 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     v.kind = VerdictKind::kTimeout;
     v.reason = "timed_out";
     v.message = fmt::format("verification did not finish within {:.0f} s (verify_timeout)", req.timeout_s);
+    v.shape_general.why = "verification did not finish";
   } else if (!out->result && out->process.exit_code == kTaskBrokenExit) {
     v.kind = VerdictKind::kRuntimeError;
     v.message = "the task's reference failed during verification: " +
                 DescribeChildFailure(out->process);
+    v.shape_general.why = "the verify child gave no result";
   } else if (!out->result) {
     v.kind = VerdictKind::kRuntimeError;
     v.message = "the candidate's process died: " + DescribeChildFailure(out->process);
+    v.shape_general.why = "the verify child gave no result";
   } else {
     const Json& r = *out->result;
     v.kind = VerdictFromName(StringOr(r, "verdict", "runtime_error"));
@@ -296,6 +300,8 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     std::string log = StringOr(r, "log", "");
     if (!log.empty()) v.log = log + "\n--- process output ---\n" + v.log;
     v.details = r;
+    v.shape_general = ShapeGeneralityFromJson(r.value("shape_general", Json()));
+    v.tolerance = ToleranceRuleFromJson(r.value("tolerance", Json()));
   }
   return v;
 }
@@ -330,6 +336,7 @@ Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
   v.reason = StringOr(r, "reason", "");
   v.log = StringOr(r, "log", "");
   v.details = r;
+  v.shape_general.why = "static rules only: never run";
   return v;
 }
 
@@ -361,6 +368,7 @@ BuildResult HarnessClient::Build(const BuildRequest& req) {
     b.verdict.log = StringOr(r, "log", "") + "\n--- process output ---\n" + out->log;
     b.verdict.wall_seconds = out->process.wall_seconds;
     b.verdict.details = r;
+    b.verdict.shape_general.why = "the CPU-side build failed";
   } else if (b.outcome != "built" && b.outcome != "deferred") {
     b.outcome = "error";
   }

@@ -73,6 +73,7 @@ struct VerifyRequest {
   int trials = 3;
   std::optional<double> atol, rtol;  // absent = the dtype's default
   std::string policy = "strict";     // "strict" | "partial" (docs/INTEGRITY.md)
+  std::string shapes = "vary";       // "vary": also trials at other, odd sizes; "task": not
   std::vector<std::string> extra_glue;
   bool reference_cache = true;       // reuse reference outputs across candidates of a run
   double timeout_s = 300;

@@ -16,6 +16,49 @@ const char* VerdictName(VerdictKind kind);
 // Parses the harness's verdict names; unknown names map to kRuntimeError.
 VerdictKind VerdictFromName(const std::string& name);
 
+// Whether the candidate also passed at sizes other than the task's: verify's "shape_general"
+// (docs/INTEGRITY.md, "Shape trials"). A result without the key (an older harness) and a
+// verdict that never reached the harness read as not_checked with the reason.
+struct ShapeGenerality {
+  std::string status = "not_checked";  // "yes" | "no" | "not_checked"
+  std::string why = "not reported by the harness";  // one line; "" for yes
+  std::vector<std::string> sizes;      // the varied trials, e.g. "batch_size=7, dim=1023"
+  Json constants = Json::object();     // the task's values of the varied constants
+};
+
+// One output's tolerance as trial 0 applied it.
+struct OutputTolerance {
+  int index = 0;
+  std::optional<double> ref_error;  // max|ref32 - ref64|; absent under dtype_default
+  double atol = 0, rtol = 0;
+};
+
+// The comparison rule verify applied: verify's "tolerance". "reference_error": against a
+// float64 reference, allowed error max(k * ref_error, atol * scale) + rtol * |ref64|;
+// "dtype_default": against the float32 reference, atol * scale + rtol * |ref| (why says why
+// the float64 reference was not used). rule "" = not reported (an older harness).
+struct ToleranceRule {
+  std::string rule;
+  std::string why;
+  double k = 0;
+  std::vector<OutputTolerance> outputs;
+
+  bool reported() const { return !rule.empty(); }
+};
+
+// Lenient readers of the two result keys (the value under the key, or null when absent);
+// mistyped fields read as their defaults.
+ShapeGenerality ShapeGeneralityFromJson(const Json& j);
+ToleranceRule ToleranceRuleFromJson(const Json& j);
+// The contract's form; an unreported rule is null.
+Json ToJson(const ShapeGenerality& s);
+Json ToJson(const ToleranceRule& t);
+// "yes (batch_size=7, dim=1023; batch_size=5, dim=511)", "no (why)", "not checked (why)".
+std::string ShapeGeneralityLine(const ShapeGenerality& s);
+// "reference_error (k=16, ref_error 1.3e-05)", "dtype_default (why)", or "not reported by the
+// harness".
+std::string ToleranceLine(const ToleranceRule& t);
+
 struct Verdict {
   VerdictKind kind = VerdictKind::kRuntimeError;
   std::string message;  // one line
@@ -23,6 +66,8 @@ struct Verdict {
   std::string log;      // compiler output, traceback, or the child's output
   Json details;         // the harness's result (trials, errors, tolerances), or null
   double wall_seconds = 0;
+  ShapeGenerality shape_general;  // from details["shape_general"]
+  ToleranceRule tolerance;        // from details["tolerance"]
 
   bool passed() const { return kind == VerdictKind::kPassed; }
 };

@@ -112,6 +112,8 @@ Json CandidateToJson(const CandidateRecord& c) {
             {"hints", c.hints},
             {"generation_error", c.generation.ok() ? Json(nullptr) : Json(c.generation.message())},
             {"verify", VerdictJson(c.verdict)},
+            {"shape_general", ToJson(c.verdict.shape_general)},
+            {"tolerance", ToJson(c.verdict.tolerance)},
             {"profile", c.profile ? ProfileToJson(*c.profile) : Json(nullptr)},
             {"reverification", c.reverification ? VerdictJson(*c.reverification) : Json(nullptr)},
             {"passed", c.passed()},
@@ -154,6 +156,8 @@ Result<CandidateRecord> CandidateFromJson(const Json& j) {
   std::string gen_error = StringOr(j, "generation_error", "");
   if (!gen_error.empty()) c.generation = Status::Error(ErrorKind::kInternal, gen_error);
   c.verdict = VerdictFrom(j["verify"]);
+  c.verdict.shape_general = ShapeGeneralityFromJson(j.value("shape_general", Json()));
+  c.verdict.tolerance = ToleranceRuleFromJson(j.value("tolerance", Json()));
   if (j.contains("profile") && j["profile"].is_object()) c.profile = ProfileFromJson(j["profile"]);
   if (j.contains("reverification") && j["reverification"].is_object()) {
     c.reverification = VerdictFrom(j["reverification"]);

@@ -55,7 +55,8 @@ struct CandidateRecord {
 };
 
 // meta.json of a completed candidate, and back. The profile is kept as the numbers the
-// leaderboard needs (times, speedups, speed of light, suspect).
+// leaderboard needs (times, speedups, speed of light, suspect); the verdict as its kind,
+// reason, message and time, with its "shape_general" and "tolerance" beside it.
 Json CandidateToJson(const CandidateRecord& c);
 // {"outcome", "message"} of the CPU-side build, or null when none ran.
 Json BuildJson(const CandidateRecord& c);

@@ -79,6 +79,7 @@ void GenerateInto(const WorkflowContext& ctx, StepInput* in, CandidateRecord* c)
     c->verdict.kind = VerdictKind::kRuntimeError;
     c->verdict.reason = "generation_failed";
     c->verdict.message = "KernelGen failed: " + gen.status().message();
+    c->verdict.shape_general.why = "no kernel was generated";
     return;
   }
   c->description = gen->description;
@@ -100,6 +101,7 @@ VerifyRequest MakeVerifyRequest(const WorkflowContext& ctx, const std::string& c
   req.atol = vs.atol;
   req.rtol = vs.rtol;
   req.policy = vs.policy;
+  req.shapes = vs.shapes;
   req.extra_glue = vs.extra_glue;
   req.reference_cache = vs.reference_cache;
   req.timeout_s = ctx.config->verify_timeout * (reverify ? 2 : 1);

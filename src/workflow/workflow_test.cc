@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "env/fake_process_runner.h"
 #include "env/clock.h"
+#include "workflow/core_step.h"
 #include "workflow/device_pool.h"
 
 namespace akg {
@@ -66,6 +67,27 @@ ProcessResult FakeHarness(const ProcessSpec& spec) {
     res = {{"verdict", good ? "passed" : "wrong_answer"},
            {"message", good ? "" : "output 0: 12 of 32 elements differ"},
            {"trials", Json::array({{{"seed", req["seed"]}, {"passed", good}}})}};
+    // A SPECIFIC kernel passes at the task's sizes only; what the shape trials found and the
+    // tolerance rule are reported only by the newer harness, for kernels that reach them.
+    if (code.find("SIZED") != std::string::npos) {
+      bool vary = req.value("shapes", "") == "vary";
+      bool specific = vary && code.find("SPECIFIC") != std::string::npos;
+      if (specific) {
+        res["verdict"] = "wrong_answer";
+        res["reason"] = "shape_specific";
+        res["message"] = "passed at the task's sizes, not at n=7: output 0 differs";
+      }
+      std::string why = !vary ? "verify_settings.shapes is task"
+                        : specific ? "output 0 differs at n=7" : "";
+      res["shape_general"] = {
+          {"status", !vary ? "not_checked" : specific ? "no" : "yes"},
+          {"why", why},
+          {"sizes", vary ? Json::array({"n=7", "n=5"}) : Json::array()},
+          {"constants", {{"n", 16}}}};
+      res["tolerance"] = {
+          {"rule", "reference_error"}, {"why", ""}, {"k", 16},
+          {"outputs", {{{"index", 0}, {"ref_error", 2e-7}, {"atol", 1e-4}, {"rtol", 1e-4}}}}};
+    }
   } else if (command == "build") {
     std::string code = *ReadFile(req["candidate_path"].get<std::string>());
     bool broken = code.find("NOBUILD") != std::string::npos;
@@ -204,6 +226,80 @@ TEST_F(WorkflowTest, ADeferredBuildIsVerifiedOnTheDeviceAndSaysWhyItWasDeferred)
   EXPECT_EQ(v["verdict"], "passed");
   EXPECT_EQ(v["build"]["outcome"], "deferred");
   EXPECT_NE(v["build"]["message"].get<std::string>().find("needs a device"), std::string::npos);
+}
+
+TEST_F(WorkflowTest, ShapeTrialsAreAskedForAndAShapeSpecificKernelIsFedBackAsSuch) {
+  ScriptedGen gen({"GOOD SIZED SPECIFIC", "GOOD SIZED"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->attempts.size(), 2u);
+  const Verdict& first = out->attempts[0].verdict;
+  EXPECT_EQ(first.reason, "shape_specific");
+  EXPECT_EQ(first.shape_general.status, "no");
+  EXPECT_NE(gen.last_feedback.find("not at n=7"), std::string::npos);
+  const Verdict& second = out->attempts[1].verdict;
+  EXPECT_EQ(second.shape_general.status, "yes");
+  EXPECT_EQ(second.shape_general.sizes, (std::vector<std::string>{"n=7", "n=5"}));
+  EXPECT_EQ(second.tolerance.rule, "reference_error");
+  for (const auto& spec : runner_.specs()) {
+    if (spec.argv.at(3) != "verify") continue;
+    Json req = *ParseJson(*ReadFile(ArgAfter(spec, "--request")), "request");
+    EXPECT_EQ(req["shapes"], "vary");  // the config's default
+  }
+  Json v = *ParseJson(*ReadFile(run_->Resolve("attempts/02/verify.json")), "verify.json");
+  EXPECT_EQ(v["shape_general"]["status"], "yes");
+  EXPECT_EQ(v["tolerance"]["k"], 16);
+}
+
+TEST_F(WorkflowTest, ShapesTaskReachesTheHarnessAndIsReportedAsNotChecked) {
+  config_.verify_settings.shapes = "task";
+  EXPECT_EQ(MakeVerifyRequest(Context(nullptr), "attempts/01/kernel.py", false).shapes, "task");
+  ScriptedGen gen({"GOOD SIZED SPECIFIC"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->passing_attempt, 1);  // not tried at other sizes, so not caught
+  EXPECT_EQ(out->attempts[0].verdict.shape_general.status, "not_checked");
+  EXPECT_EQ(out->attempts[0].verdict.shape_general.why, "verify_settings.shapes is task");
+}
+
+TEST_F(WorkflowTest, AVerdictWithoutAResultSaysWhyShapesWereNotChecked) {
+  ScriptedGen gen({"HANG", "GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->attempts[0].verdict.shape_general.status, "not_checked");
+  EXPECT_EQ(out->attempts[0].verdict.shape_general.why, "verification did not finish");
+  // An older harness's result without the keys.
+  EXPECT_EQ(out->attempts[1].verdict.shape_general.why, "not reported by the harness");
+  EXPECT_FALSE(out->attempts[1].verdict.tolerance.reported());
+}
+
+TEST(CandidateJsonTest, ShapeGeneralityAndToleranceSurviveMetaJson) {
+  CandidateRecord c;
+  c.id = "c0003";
+  c.verdict.kind = VerdictKind::kWrongAnswer;
+  c.verdict.reason = "shape_specific";
+  c.verdict.shape_general = ShapeGeneralityFromJson({{"status", "no"},
+                                                     {"why", "output 0 differs at n=7"},
+                                                     {"sizes", {"n=7"}},
+                                                     {"constants", {{"n", 16}}}});
+  c.verdict.tolerance = ToleranceRuleFromJson({{"rule", "dtype_default"},
+                                               {"why", "forward casts dtypes"},
+                                               {"k", 16},
+                                               {"outputs", Json::array()}});
+  Json j = CandidateToJson(c);
+  EXPECT_EQ(j["shape_general"]["status"], "no");
+  auto back = CandidateFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->verdict.reason, "shape_specific");
+  EXPECT_EQ(back->verdict.shape_general.sizes, (std::vector<std::string>{"n=7"}));
+  EXPECT_EQ(back->verdict.shape_general.constants["n"], 16);
+  EXPECT_EQ(back->verdict.tolerance.why, "forward casts dtypes");
+  j.erase("shape_general");  // a meta.json written before the key existed
+  j.erase("tolerance");
+  back = CandidateFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->verdict.shape_general.why, "not reported by the harness");
+  EXPECT_FALSE(back->verdict.tolerance.reported());
 }
 
 TEST(CandidateJsonTest, TheBuildOutcomeSurvivesMetaJson) {
