@@ -40,7 +40,7 @@ REASON_VERDICT = {
         "no_model_new")},
     **{r: "wrong_answer" for r in (
         "unwritten_output", "near_zero_output", "mismatch", "shape_mismatch",
-        "dtype_mismatch", "device_mismatch", "output_count")},
+        "dtype_mismatch", "device_mismatch", "output_count", "shape_specific")},
     "compile_failed": "compile_error", "raised": "runtime_error", "timed_out": "timeout",
 }
 VERDICTS = {"passed", "rejected", "wrong_answer", "compile_error", "runtime_error", "timeout"}
