@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from . import compare, values
+from . import compare, fast_checks, values
 from .devices import DevicePlan
 from .errors import is_out_of_memory, one_line
 
@@ -84,6 +84,13 @@ def free_bytes(plan: DevicePlan) -> int:
         free, _ = torch.cuda.mem_get_info(plan.device)
         cached = torch.cuda.memory_reserved(plan.device) - torch.cuda.memory_allocated(plan.device)
         return int(free + cached)
+    try:  # MemAvailable counts the page cache the kernel would give back; free pages do not
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
     except (ValueError, OSError, AttributeError):
@@ -153,6 +160,9 @@ def reference_error(narrow: Any, wide: Any) -> float:
     a = torch.view_as_real(narrow) if narrow.is_complex() else narrow
     b = torch.view_as_real(wide) if wide.is_complex() else wide
     a, b = a.detach().reshape(-1), b.detach().reshape(-1)
+    fast = fast_checks.compare(a, b, float("inf"), 0.0)
+    if fast is not None:
+        return fast[2]
     step = compare.chunk_elements(a)
     for start in range(0, a.numel(), step):
         x = a[start:start + step].to(torch.float64)

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from . import (candidate, compare, distributions, exact_reference, runtime_proof,
+from . import (candidate, compare, distributions, exact_reference, fast_checks, runtime_proof,
                shape_trials, trace, trial, values)
 from .devices import DevicePlan, resolve
 from .errors import PASSED, REJECTED, CandidateError, RequestError
@@ -178,6 +178,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     session = trial.Session(task, plan, store, request["atol"], request["rtol"],
                             enforce_proof=prove)
     report = Report(plan, request)
+    if not plan.is_cuda:
+        fast_checks.load()  # before any candidate code runs (see fast_checks)
     if plan.is_cuda:
         try:
             torch.cuda.reset_peak_memory_stats(plan.device)

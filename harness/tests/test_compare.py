@@ -113,3 +113,44 @@ def test_first_failing_output_is_named():
 def test_non_tensor_where_tensor_expected_fails():
     result = compare_outputs([3.0], [torch.zeros(())], None, None)
     assert not result.passed and "expected a tensor" in result.message
+
+
+def _sprinkled(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randn(n, generator=g)
+    b = a + torch.randn(n, generator=g) * 1e-4
+    for t in (a, b):
+        pick = torch.randint(0, n, (n // 50,), generator=g)
+        t[pick[: len(pick) // 3]] = float("nan")
+        t[pick[len(pick) // 3: 2 * len(pick) // 3]] = float("inf")
+        t[pick[2 * len(pick) // 3:]] = 0.0
+    return a, b
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_the_native_comparison_agrees_with_torch_element_rules(monkeypatch, wide):
+    from akg_harness import fast_checks
+    if fast_checks.load() is None:
+        pytest.skip("no C++ compiler")
+    a, b = _sprinkled(1 << 17, 3)
+    if wide:
+        b = b.double()
+    tol = Tolerance(1e-4, 1e-4)
+    native = compare_tensors(a, b.to(a.dtype) if not wide else b, tol) if not wide else None
+    fast = fast_checks.compare(a, b, tol.atol, tol.rtol)
+    monkeypatch.setattr(fast_checks, "compare", lambda *args: None)
+    slow = compare_tensors(a, b.float(), tol) if not wide else None
+    a64 = a.double()
+    b64 = b.double()
+    finite = torch.isfinite(a64) & torch.isfinite(b64)
+    diff = (a64 - b64).abs().masked_fill(~finite, 0)
+    bad = (finite & (diff > 1e-4 + 1e-4 * b64.abs())) | (
+        ~finite & ~(torch.isnan(a64) & torch.isnan(b64)) & (a64 != b64))
+    assert fast[0] == int(bad.sum()) and fast[1] == int(bad.nonzero()[0, 0])
+    assert fast[2] == pytest.approx(float(diff.max()))
+    live = torch.isfinite(b64) & (b64 != 0)
+    assert fast[4] == int(live.sum())
+    assert fast[5] == int((live & (a64.abs() <= 0.01 * b64.abs())).sum())
+    if native is not None:
+        assert (native.mismatches, native.max_abs_err, native.message) == (
+            slow.mismatches, pytest.approx(slow.max_abs_err), slow.message)
