@@ -323,6 +323,7 @@ HarnessOptions MakeHarnessOptions(const Prepared& p, const fs::path& work_root, 
   ho.python = HarnessPython(p.config);
   ho.harness_dir = HomeDir() / "harness";
   ho.work_root = work_root;
+  ho.bytecode_cache = DefaultCacheDir() / "pycache";
   ho.device = p.row.harness_device;
   if (ho.device == "cuda") {
     ho.visible_devices = std::to_string(p.devices.front());

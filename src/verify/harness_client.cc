@@ -171,7 +171,11 @@ std::map<std::string, std::string> HarnessClient::ChildEnvironment(
   env["HOME"] = folder.string();
   env["TMPDIR"] = (folder / "tmp").string();
   env["PYTHONPATH"] = options_.harness_dir.string();
-  env["PYTHONDONTWRITEBYTECODE"] = "1";
+  if (options_.bytecode_cache.empty()) {
+    env["PYTHONDONTWRITEBYTECODE"] = "1";  // never __pycache__ folders in the harness's tree
+  } else {
+    env["PYTHONPYCACHEPREFIX"] = options_.bytecode_cache.string();  // one tree, outside it
+  }
   env["PYTHONUNBUFFERED"] = "1";
   env["AKG_KERNEL_CACHE"] = (CacheRoot() / "kernel_cache").string();
   env["TRITON_CACHE_DIR"] = (CacheRoot() / "triton_cache").string();

@@ -20,13 +20,15 @@ std::string HostName() {
 
 }  // namespace
 
-std::filesystem::path DefaultPeaksCacheDir() {
+std::filesystem::path DefaultCacheDir() {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   const char* home = std::getenv("HOME");
   std::filesystem::path base = xdg && *xdg ? xdg : (home && *home ? std::filesystem::path(home) / ".cache"
                                                                    : std::filesystem::temp_directory_path());
-  return base / "akg" / "peaks";
+  return base / "akg";
 }
+
+std::filesystem::path DefaultPeaksCacheDir() { return DefaultCacheDir() / "peaks"; }
 
 PeaksLookup ResolvePeaks(const std::filesystem::path& table, const std::string& arch,
                          const std::filesystem::path& cache_dir, HarnessClient* harness) {

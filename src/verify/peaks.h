@@ -21,5 +21,7 @@ PeaksLookup ResolvePeaks(const std::filesystem::path& table, const std::string& 
 
 // ${XDG_CACHE_HOME:-$HOME/.cache}/akg/peaks
 std::filesystem::path DefaultPeaksCacheDir();
+// The agent's per-user cache folder: $XDG_CACHE_HOME/akg, else ~/.cache/akg.
+std::filesystem::path DefaultCacheDir();
 
 }  // namespace akg

@@ -54,6 +54,19 @@ TEST(DevicePoolTest, AtMostOneHolderPerSlotAndEveryLeaseCounted) {
   EXPECT_EQ(pool.busy(), 0);
 }
 
+TEST(DevicePoolTest, ChildrenKeepBytecodeInTheNamedCacheOutsideTheHarnessTree) {
+  FakeProcessRunner runner;
+  FakeClock clock;
+  HarnessOptions base;
+  base.work_root = "/tmp/w";
+  base.bytecode_cache = "/tmp/cache/pycache";
+  OwnedDevicePool owned = MakeDevicePool(&runner, base, {0, 1}, 2, &clock);
+  (void)owned.clients[1]->Inspect("/nonexistent/task.py", 0, 10);
+  ASSERT_EQ(runner.run_count(), 1u);
+  EXPECT_EQ(runner.specs()[0].env.at("PYTHONPYCACHEPREFIX"), "/tmp/cache/pycache");
+  EXPECT_EQ(runner.specs()[0].env.count("PYTHONDONTWRITEBYTECODE"), 0u);
+}
+
 TEST(DevicePoolTest, CpuBackendHasTheConfiguredSlotsWithOwnWorkFolders) {
   FakeProcessRunner runner;
   FakeClock clock;
@@ -69,6 +82,9 @@ TEST(DevicePoolTest, CpuBackendHasTheConfiguredSlotsWithOwnWorkFolders) {
   ASSERT_EQ(runner.run_count(), 1u);
   EXPECT_EQ(runner.specs()[0].env.at("TRITON_CACHE_DIR"), "/tmp/w/triton_cache");
   EXPECT_EQ(runner.specs()[0].env.at("AKG_KERNEL_CACHE"), "/tmp/w/kernel_cache");
+  // No bytecode cache named: Python writes none (no __pycache__ in the harness's tree).
+  EXPECT_EQ(runner.specs()[0].env.at("PYTHONDONTWRITEBYTECODE"), "1");
+  EXPECT_EQ(runner.specs()[0].env.count("PYTHONPYCACHEPREFIX"), 0u);
   EXPECT_EQ(owned.clients[1]->options().visible_devices, "");
   {
     auto lease = owned.pool->Acquire();
