@@ -6,6 +6,13 @@ result files). Compare a one-device and a two-device run of the same task to see
 grows when both devices work.
 
     python bench/gpu/phases.py RUNS_DIR > phases.md   # every RUNS_DIR/*/candidates
+
+With --runs, one table per run folder instead (verify_cost.sh's default runs): the whole run and
+its inspection (from RUNS_DIR/NAME.log, the agent's output with seconds since its start in front
+of each line), then per candidate the agent's step times, every verify and profile note as it
+came (trial by trial; the verify's last note gives its peak device memory).
+
+    python bench/gpu/phases.py --runs RUNS_DIR > phases.md
 """
 from __future__ import annotations
 
@@ -64,7 +71,73 @@ def run_summary(run: pathlib.Path) -> tuple[str, dict[str, float]]:
     return run.name, row
 
 
+STAMPED = re.compile(r"^\s*([0-9.]+) (.*)$")
+
+
+def notes(log: str) -> list[tuple[str, float]]:
+    """Each elapsed-time note of a harness log with the seconds since the previous one."""
+    out, last = [], 0.0
+    for line in log.splitlines():
+        m = NOTE.match(line)
+        if m:
+            out.append((m.group(2)[:90], float(m.group(1)) - last))
+            last = float(m.group(1))
+    return out
+
+
+def agent_phases(log_path: pathlib.Path) -> list[tuple[str, float]]:
+    """Whole run and inspection from the agent's stamped output."""
+    if not log_path.exists():
+        return []
+    lines = [m.groups() for m in map(STAMPED.match, log_path.read_text().splitlines()) if m]
+    rows: list[tuple[str, float]] = []
+    for i, (t, text) in enumerate(lines):
+        if "inspecting" in text and i + 1 < len(lines):
+            rows.append(("inspect (agent: until its next line)", float(lines[i + 1][0]) - float(t)))
+            break
+    if lines:
+        rows.append(("whole run (agent's wall)", float(lines[-1][0])))
+    return rows
+
+
+def _step_times(run: pathlib.Path, cand: pathlib.Path) -> list[tuple[str, float]]:
+    """A search candidate's step times (meta.json), or a default run's attempt's verify time
+    (report.json)."""
+    meta = cand / "meta.json"
+    if meta.exists():
+        t = json.loads(meta.read_text()).get("timings_s") or {}
+        return [(f"{cand.name} step {k}", float(v)) for k, v in t.items()]
+    report = run / "report.json"
+    if not report.exists():
+        return []
+    for a in json.loads(report.read_text()).get("attempts") or []:
+        if str(a.get("kernel", "")).startswith(f"attempts/{cand.name}/"):
+            return [(f"attempt {cand.name} verify (agent)", float(a.get("verify_seconds", 0)))]
+    return []
+
+
+def run_table(run: pathlib.Path) -> str:
+    rows = agent_phases(run.parent / f"{run.name}.log")
+    report = run / "report.json"
+    if report.exists():
+        rows.append(("whole run (report.json wall_seconds)",
+                     float(json.loads(report.read_text()).get("wall_seconds", 0))))
+    for cand in sorted(run.glob("candidates/*")) + sorted(run.glob("attempts/*")):
+        rows += _step_times(run, cand)
+        for kind in ("verify", "profile"):
+            log = cand / f"{kind}.log"
+            if log.exists():
+                rows += [(f"{cand.name} {kind}: {label}", dt) for label, dt in notes(log.read_text())]
+    body = "\n".join(f"| {label} | {value:.3f} |" for label, value in rows)
+    return f"### {run.name}\n\n| phase | seconds |\n|---|---|\n{body}\n"
+
+
 def main() -> None:
+    if sys.argv[1] == "--runs":
+        root = pathlib.Path(sys.argv[2])
+        for run in sorted(p for p in root.iterdir() if (p / "report.json").exists()):
+            print(run_table(run))
+        return
     runs = sorted(p for p in pathlib.Path(sys.argv[1]).iterdir() if (p / "candidates").is_dir())
     table = dict(run_summary(r) for r in runs)
     names = list(table)
