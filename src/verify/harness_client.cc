@@ -11,6 +11,18 @@ namespace {
 // The harness's exit status when the task itself (not the candidate) broke; no result file.
 constexpr int kTaskBrokenExit = 3;
 
+// The harness's line for a task that ran out of memory ("akg_harness verify: the task is
+// broken (out_of_memory): MESSAGE"), as one line for the user; "" for any other output.
+std::string TaskOutOfMemory(const std::string& log) {
+  const std::string marker = "the task is broken (out_of_memory): ";
+  size_t at = log.find(marker);
+  if (at == std::string::npos) return "";
+  size_t start = at + marker.size();
+  size_t end = log.find('\n', start);
+  return "the task does not fit the device during verification: " +
+         log.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 std::string LastLine(const std::string& text) {
   size_t end = text.find_last_not_of(" \n\r\t");
   if (end == std::string::npos) return "";
@@ -292,6 +304,7 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     v.message = "the task's reference failed during verification: " +
                 DescribeChildFailure(out->process);
     v.shape_general.why = "the verify child gave no result";
+    v.task_error = TaskOutOfMemory(out->log);
   } else if (!out->result) {
     v.kind = VerdictKind::kRuntimeError;
     v.message = "the candidate's process died: " + DescribeChildFailure(out->process);

@@ -68,6 +68,10 @@ struct Verdict {
   double wall_seconds = 0;
   ShapeGenerality shape_general;  // from details["shape_general"]
   ToleranceRule tolerance;        // from details["tolerance"]
+  // Non-empty when the task itself cannot be verified here, whatever the candidate: its inputs
+  // or reference ran out of memory (the harness's exit 3, kind out_of_memory). One line that
+  // names the sizes and the free memory; the workflows stop with it (exit 2).
+  std::string task_error;
 
   bool passed() const { return kind == VerdictKind::kPassed; }
 };

@@ -296,6 +296,10 @@ Result<WorkflowOutcome> SearchDriver::Finish(Json summary) {
       best = static_cast<int>(out.candidates.size()) - 1;
     }
   }
+  // A task too large for the device fails every candidate alike: the user's error (exit 2).
+  for (const auto& c : out.candidates) {
+    if (best < 0 && !c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
+  }
   if (best >= 0) {
     const CandidateRecord& b = out.candidates[best];
     out.passing_attempt = best + 1;

@@ -121,6 +121,7 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     }
     ctx.log(fmt::format("[attempt {}/{}] verdict: {}", step, ctx.config->max_steps,
                         VerdictLine(c.verdict)));
+    if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
     out.attempts.push_back(AttemptOf(c, step));
     if (c.verdict.passed()) {
       out.passing_attempt = step;
@@ -189,6 +190,7 @@ Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx) {
     return out;
   }
   ctx.log("[verify] verdict: " + VerdictLine(c.verdict));
+  if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
   out.attempts.push_back(AttemptOf(c, 1));
   if (c.verdict.passed()) {
     out.passing_attempt = 1;

@@ -61,6 +61,11 @@ ProcessResult FakeHarness(const ProcessSpec& spec) {
     std::string code = *ReadFile(req["candidate_path"].get<std::string>());
     if (code.find("CRASH") != std::string::npos) return FakeProcessRunner::KilledBySignal(11);
     if (code.find("HANG") != std::string::npos) return FakeProcessRunner::TimedOut(5);
+    if (code.find("OOM") != std::string::npos) {  // the task's reference did not fit
+      return FakeProcessRunner::Exited(
+          3, "", "akg_harness verify: the task is broken (out_of_memory): Model.forward ran out "
+                 "of memory (the inputs alone are 96.00 GiB); 10.00 GiB free of 140.00 GiB\n");
+    }
     bool good = code.find("GOOD") != std::string::npos;
     // A FRAGILE kernel passes the usual seeds but not the re-verification's.
     if (code.find("FRAGILE") != std::string::npos && req["seed"].get<int>() >= 1000) good = false;
@@ -150,6 +155,16 @@ class WorkflowTest : public ::testing::Test {
   ScriptedDesigner designer_;
   FakeClock clock_;
 };
+
+TEST_F(WorkflowTest, ATaskThatRunsOutOfMemoryInVerifyStopsTheRunAsAnInputError) {
+  ScriptedGen gen({"OOM", "GOOD"});
+  auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
+  ASSERT_FALSE(out.ok());  // no second attempt: no kernel can fix the task's size
+  EXPECT_EQ(out.status().kind(), ErrorKind::kInput);
+  EXPECT_NE(out.status().message().find("does not fit the device during verification"),
+            std::string::npos);
+  EXPECT_NE(out.status().message().find("96.00 GiB"), std::string::npos);
+}
 
 TEST_F(WorkflowTest, FailedVerificationIsFedBackAndSecondAttemptPasses) {
   ScriptedGen gen({"bad", "GOOD"});
