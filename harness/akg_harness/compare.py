@@ -127,9 +127,9 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
         result.message = f"{name}: {problem}"
         return result
     integral = not (expected.is_floating_point() or expected.is_complex())
-    values = expected if exact is None or integral else exact
+    target = expected if exact is None or integral else exact
     a_flat = _as_real(actual.detach()).reshape(-1)
-    b_flat = _as_real(values.detach()).reshape(-1)
+    b_flat = _as_real(target.detach()).reshape(-1)
     first_bad = -1
     fast = None if integral else fast_checks.compare(a_flat, b_flat, tol.atol, tol.rtol)
     if fast is not None:
@@ -147,7 +147,7 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
         result.mismatches += count
     if result.mismatches:
         result.passed, result.reason = False, MISMATCH
-        result.message = _mismatch_message(name, result, tol, actual, values, first_bad,
+        result.message = _mismatch_message(name, result, tol, actual, target, first_bad,
                                            why_atol)
     return result
 

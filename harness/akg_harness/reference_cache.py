@@ -128,7 +128,7 @@ class ReferenceStore:
 
         The reference may change its own inputs: each take must be a set nobody else needs.
         """
-        holder = [take_first()]
+        holder = [take_first()]  # popped into the call: it then holds their only reference
         key = self.key(seed, second_seed, distribution, holder[0], init)
         cached = self._load(key)
         if cached is not None:
@@ -161,8 +161,8 @@ class ReferenceStore:
                 wide = exact_reference.widen(inputs)
         narrow = values.flatten_outputs(run_reference(model, inputs, self.plan))
         del inputs
-        if wide is None:
-            return narrow, None, why or "the float64 reference is not computed"
+        if wide is None:  # `why` says why (a model that cannot be copied, or memory)
+            return narrow, None, why
         exact, why = exact_reference.run_double(model64, wide, narrow, self.plan)
         return narrow, exact, why
 

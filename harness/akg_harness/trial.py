@@ -178,15 +178,14 @@ def _tolerances(pair: ReferencePair, scales: list[float], second: bool
     return found
 
 
-def _draw(s: Session, seed: int, second_seed: int, dist: str
+def _draw(s: Session, seed: int, second_seed: int, dist: str, init: list[Any]
           ) -> tuple[list[Any], list[Any], Draws, ReferencePair]:
     first, second = Draws(s, seed, dist), Draws(s, second_seed, dist)
 
-    def build() -> torch.nn.Module:
-        return build_reference(s.task, init_inputs(s.task, seed), seed, s.plan)
+    def build() -> torch.nn.Module:  # build_reference clones `init`: it stays the trial's
+        return build_reference(s.task, init, seed, s.plan)
 
-    pair = s.store.pair(seed, second_seed, dist, init_inputs(s.task, seed), first.take,
-                        second.take, build)
+    pair = s.store.pair(seed, second_seed, dist, init, first.take, second.take, build)
     mine = first.take(last=True)
     return mine, values.clone(mine), second, pair
 
@@ -197,8 +196,9 @@ def prepare(s: Session, t: int, seed: int, distribution: str | None = None) -> P
     domain (NaN/Inf the task's inputs do not give, or an exception)."""
     dist = distribution or distributions.for_trial(t)
     record = TrialRecord(seed, dist, seed + SECOND_SEED_OFFSET)
+    init = init_inputs(s.task, seed)
     try:
-        drawn = _draw(s, seed, record.second_seed, dist)
+        drawn = _draw(s, seed, record.second_seed, dist, init)
         outside = (dist != distributions.TASK and not s.baseline_nonfinite
                    and _has_nonfinite([drawn[3].first, drawn[3].second]))
     except TaskError as e:
@@ -208,7 +208,7 @@ def prepare(s: Session, t: int, seed: int, distribution: str | None = None) -> P
     if outside:
         record.distribution, record.skipped_distribution = distributions.TASK, dist
         drawn = None  # frees the other distribution's tensors first
-        drawn = _draw(s, seed, record.second_seed, distributions.TASK)
+        drawn = _draw(s, seed, record.second_seed, distributions.TASK, init)
     inputs, pristine, second, pair = drawn
     scales = _scales(pair.first)
     if t == 0:
@@ -220,8 +220,7 @@ def prepare(s: Session, t: int, seed: int, distribution: str | None = None) -> P
     record.exact_why = pair.exact.why
     record.ref_error = list(pair.exact.ref_error)
     tolerances = (_tolerances(pair, scales, False), _tolerances(pair, scales, True))
-    return Prepared(record, init_inputs(s.task, seed), inputs, pristine, second, pair,
-                    tolerances)
+    return Prepared(record, init, inputs, pristine, second, pair, tolerances)
 
 
 def check_guard(s: Session) -> None:

@@ -205,8 +205,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 prepared = trial.prepare(session, t, request["seed"] + t)
             report.trials.append(prepared.record)
             trial.run(session, model_new, prepared, noop_check=(t == 0))
-            report.memory = _memory(plan, prepared)
             trace.note(f"verify trial {t} ({prepared.record.distribution}): passed")
+        report.memory = _memory(plan, prepared)  # the peak so far: shape trials are smaller
         del prepared
         _shape_trials(session, model_new, request, report)
     except CandidateError as e:
