@@ -13,6 +13,7 @@
 #include "config/target.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "env/cancel.h"
 
 namespace akg {
 
@@ -32,6 +33,7 @@ struct Design {
 struct DesignRequest {
   const TaskInfo* task = nullptr;
   Target target;
+  const CancelToken* cancel = nullptr;  // the run's token; LLM calls stop when it is cancelled
 };
 
 // What went wrong with the previous attempt, for KernelGen's next try.
@@ -63,6 +65,7 @@ struct GenRequest {
   const ScoredKernel* parent = nullptr;   // search workflows: the kernel to improve
   std::vector<ScoredKernel> inspirations; // search workflows: others to learn from
   uint64_t seed = 0;                      // for deterministic variation (builtin mutation)
+  const CancelToken* cancel = nullptr;    // the run's token; LLM calls stop when it is cancelled
 };
 
 struct Candidate {

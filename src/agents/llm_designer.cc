@@ -58,6 +58,7 @@ Result<Design> LlmDesigner::MakeDesign(const DesignRequest& request) {
   AKG_ASSIGN_OR_RETURN(LlmRequest req, RenderChatRequest("kernel_designer", options_,
                                                          "designer_system.md", "designer_user.md",
                                                          ctx));
+  req.cancel = request.cancel;
   auto reply = llm_->Complete(req);
   if (!reply.ok()) {
     return Status::Error(reply.status().kind(), "KernelDesigner: " + reply.status().message());

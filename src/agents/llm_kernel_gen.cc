@@ -103,6 +103,7 @@ Result<Candidate> LlmKernelGen::Generate(const GenRequest& request) {
   AKG_ASSIGN_OR_RETURN(LlmRequest req, RenderChatRequest("kernel_gen", options_,
                                                          "kernel_gen_system.md",
                                                          "kernel_gen_user.md", ctx));
+  req.cancel = request.cancel;
   std::string problem;
   for (int round = 1; round <= 2; ++round) {
     auto reply = llm_->Complete(req);

@@ -61,7 +61,8 @@ Result<ConstructedTask> TaskConstructor::Validate(const std::string& source) {
   std::filesystem::path path = options_.work_dir / (options_.file_stem + ".py");
   AKG_RETURN_IF_ERROR(WriteFileAtomic(path, source));
   AKG_ASSIGN_OR_RETURN(Json inspection,
-                       harness_->Inspect(path, options_.inspect_seed, options_.inspect_timeout_s));
+                       harness_->Inspect(path, options_.inspect_seed, options_.inspect_timeout_s,
+                                         options_.cancel));
   return ConstructedTask{source, path, std::move(inspection), 0};
 }
 
@@ -75,6 +76,7 @@ Result<std::string> TaskConstructor::Ask(const std::string& user_prompt) {
   req.agent = "task_constructor";
   req.messages = {{"system", system_prompt_}, {"user", user_prompt}};
   req.temperature = options_.temperature;
+  req.cancel = options_.cancel;
   auto reply = llm_->Complete(req);
   if (!reply.ok()) {
     return Status::Error(reply.status().kind(), "TaskConstructor: " + reply.status().message());

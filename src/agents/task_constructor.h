@@ -33,6 +33,7 @@ struct TaskConstructorOptions {
   int inspect_seed = 0;
   double inspect_timeout_s = 120;
   std::optional<double> temperature;  // absent = the model's configured value
+  const CancelToken* cancel = nullptr;  // the run's token, for the model and the inspection
 };
 
 struct ConstructedTask {

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/op_command.h"
+#include "env/cancel.h"
 #include "env/clock.h"
 #include "env/process_runner.h"
 
@@ -31,7 +32,7 @@ Examples:
       --workflow verifier_only --kernel my_kernel.py
 )";
 
-void OnSigint(int) { akg::RequestCancel(); }
+void OnSigint(int) { akg::Interrupt(); }
 
 struct Subcommand {
   const char* name;

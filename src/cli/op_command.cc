@@ -403,7 +403,7 @@ WorkflowContext MakeWorkflowContext(const Prepared& p, const TaskInfo* task, con
   ctx.budget_exhausted = [ledger](std::string* why) { return ledger->BudgetExhausted(why); };
   ctx.log = [progress](const std::string& line) { progress->Line(line); };
   ctx.status = [progress](const std::string& line) { progress->Status(line); };
-  ctx.cancelled = [] { return CancelRequested(); };
+  ctx.cancel = &ProcessCancelToken();
   return ctx;
 }
 

@@ -25,6 +25,11 @@ ProcessResult FakeProcessRunner::Run(const ProcessSpec& spec) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     specs_.push_back(spec);
+    if (IsCancelled(spec.cancel)) {  // as the real runner: a cancelled run starts nothing
+      ProcessResult result = NotStarted("cancelled before start");
+      result.cancelled = true;
+      return result;
+    }
     if (!queue_.empty()) {
       handler = std::move(queue_.front());
       queue_.pop_front();

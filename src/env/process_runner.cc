@@ -32,10 +32,6 @@ extern char** environ;
 namespace akg {
 namespace {
 
-std::atomic<bool> g_cancel_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free,
-              "RequestCancel must be async-signal-safe");
-
 constexpr double kPollTickSeconds = 0.02;      // how often a Run looks at the cancel flag
 constexpr double kNoPidfdTickSeconds = 0.005;  // exit polling where pidfd_open is missing
 constexpr double kDrainSeconds = 1.0;  // after exit, wait this long for pipes to reach EOF
@@ -351,7 +347,7 @@ class ChildSession {
       if (!killed_ && now >= kill_at_) Kill(SIGKILL);
       return;
     }
-    if (CancelRequested()) {
+    if (IsCancelled(spec_.cancel)) {
       cancelled_ = true;
     } else if (spec_.timeout_s > 0 && now >= spec_.timeout_s) {
       timed_out_ = true;
@@ -467,7 +463,7 @@ ProcessResult NotStarted(std::string error) {
 ProcessRunner::~ProcessRunner() = default;
 
 ProcessResult PosixProcessRunner::Run(const ProcessSpec& spec) {
-  if (CancelRequested()) {
+  if (IsCancelled(spec.cancel)) {
     ProcessResult result = NotStarted("cancelled before start");
     result.cancelled = true;
     return result;
@@ -528,9 +524,5 @@ std::string SignalName(int signal) {
   }
   return "signal " + std::to_string(signal);
 }
-
-void RequestCancel() { g_cancel_requested.store(true); }
-bool CancelRequested() { return g_cancel_requested.load(); }
-void ResetCancel() { g_cancel_requested.store(false); }
 
 }  // namespace akg

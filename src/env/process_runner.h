@@ -7,8 +7,8 @@
 // PosixProcessRunner (this file) is the real runner: fork/execve into a new session, rlimits,
 // output drained with poll, the whole process group killed on timeout or cancel.
 // FakeProcessRunner (fake_process_runner.h) records specs and answers from a script, so
-// workflows are tested without starting anything. RequestCancel is the process-wide stop
-// switch a SIGINT handler pulls.
+// workflows are tested without starting anything. ProcessSpec::cancel (env/cancel.h) stops a
+// child: the run it belongs to was cancelled, or the whole agent was interrupted.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +17,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "env/cancel.h"
 
 namespace akg {
 
@@ -58,6 +60,10 @@ struct ProcessSpec {
   // are kept, joined by a "[... N bytes omitted ...]" line, and *_truncated is set. Cuts
   // never split a UTF-8 character.
   size_t max_output_bytes = size_t{4} << 20;
+  // Stops the child (SIGTERM, grace, SIGKILL to its group) within about 20 ms of being
+  // cancelled; a Run given a cancelled token starts nothing. null = the process's root token.
+  // Not owned; must outlive Run.
+  const CancelToken* cancel = nullptr;
 };
 
 struct ProcessResult {
@@ -66,7 +72,7 @@ struct ProcessResult {
   int exit_code = -1;         // exit status if it exited normally; -1 otherwise
   int term_signal = 0;        // signal that ended it; 0 if none
   bool timed_out = false;     // stopped by us because timeout_s passed
-  bool cancelled = false;     // stopped (or never started) because of RequestCancel
+  bool cancelled = false;     // stopped (or never started) because spec.cancel was cancelled
   std::string stdout_text;
   std::string stderr_text;
   bool stdout_truncated = false;  // see ProcessSpec::max_output_bytes
@@ -96,7 +102,7 @@ class ProcessRunner {
 // The real runner (Linux; POSIX plus pidfd/close_range where available).
 //
 // The child runs in its own session (setsid), so terminal Ctrl-C reaches only the agent,
-// whose handler calls RequestCancel. On timeout or cancel the whole process group gets
+// whose handler cancels a token (env/cancel.h). On timeout or cancel the whole process group gets
 // SIGTERM, then SIGKILL after the grace period. When the child itself exits, anything it left
 // in its group is SIGKILLed: nothing outlives Run. (A descendant that starts its own session
 // escapes the group; only cgroups could catch it. If it keeps the output pipes open, Run
@@ -109,14 +115,6 @@ class PosixProcessRunner : public ProcessRunner {
  public:
   ProcessResult Run(const ProcessSpec& spec) override;
 };
-
-// Process-wide cancellation. RequestCancel is async-signal-safe (a lock-free atomic store), so
-// a SIGINT handler may call it. In-flight Run calls notice within about 20 ms, stop their
-// process groups (SIGTERM, grace, SIGKILL) and return cancelled=true; Run calls made while the
-// flag is set start nothing. The flag stays set until ResetCancel.
-void RequestCancel();
-bool CancelRequested();
-void ResetCancel();
 
 // True if an environment variable name may hold a credential. The rule, on the upper-cased
 // name: it contains KEY, TOKEN, SECRET, PASS (PASSWORD, PASSWD, PASSPHRASE), CREDENTIAL, AUTH,

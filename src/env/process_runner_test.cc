@@ -64,12 +64,8 @@ bool IsValidUtf8(const std::string& s) {
 
 class PosixProcessRunnerTest : public testing::Test {
  protected:
-  void SetUp() override {
-    ResetCancel();
-    dir_ = MakeTempDir();
-  }
+  void SetUp() override { dir_ = MakeTempDir(); }
   void TearDown() override {
-    ResetCancel();
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
   }
@@ -312,12 +308,14 @@ TEST_F(PosixProcessRunnerTest, ChildInheritsNoOtherFileDescriptors) {
 }
 
 TEST_F(PosixProcessRunnerTest, CancelFromAnotherThreadKillsChildQuickly) {
-  std::thread canceller([] {
+  CancelToken run_token;
+  std::thread canceller([&run_token] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    RequestCancel();
+    run_token.Cancel();
   });
   ProcessSpec spec = Shell("sleep 30");
   spec.timeout_s = 0;
+  spec.cancel = &run_token;
   ProcessResult r = runner_.Run(spec);
   canceller.join();
   ASSERT_TRUE(r.started) << r.start_error;
@@ -327,17 +325,52 @@ TEST_F(PosixProcessRunnerTest, CancelFromAnotherThreadKillsChildQuickly) {
   EXPECT_NE(r.Describe().find("cancelled after"), std::string::npos) << r.Describe();
 }
 
-TEST_F(PosixProcessRunnerTest, RunAfterCancelStartsNothing) {
-  RequestCancel();
-  EXPECT_TRUE(CancelRequested());
+TEST_F(PosixProcessRunnerTest, CancellingOneRunsTokenLeavesAnotherRunsChildRunning) {
+  CancelToken session;
+  CancelToken cancelled_run(&session), other_run(&session);
+  ProcessSpec long_spec = Shell("sleep 30");
+  long_spec.cancel = &cancelled_run;
+  ProcessSpec short_spec = Shell("sleep 0.5; echo done");
+  short_spec.cancel = &other_run;
+  ProcessResult cancelled, finished;
+  std::thread a([&] { cancelled = runner_.Run(long_spec); });
+  std::thread b([&] { finished = runner_.Run(short_spec); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  cancelled_run.Cancel();
+  a.join();
+  b.join();
+  EXPECT_TRUE(cancelled.cancelled);
+  EXPECT_TRUE(finished.Succeeded()) << finished.Describe();
+  EXPECT_EQ(finished.stdout_text, "done\n");
+}
+
+TEST_F(PosixProcessRunnerTest, CancelledParentTokenStopsChildOfAChildToken) {
+  CancelToken session;
+  CancelToken run_token(&session);
+  session.Cancel();
+  EXPECT_TRUE(run_token.cancelled());
   fs::path marker = dir_ / "ran";
-  ProcessResult r = runner_.Run(Shell("touch '" + marker.string() + "'"));
+  ProcessSpec spec = Shell("touch '" + marker.string() + "'");
+  spec.cancel = &run_token;
+  ProcessResult r = runner_.Run(spec);
   EXPECT_FALSE(r.started);
   EXPECT_TRUE(r.cancelled);
   EXPECT_FALSE(fs::exists(marker));
-  ResetCancel();
-  EXPECT_FALSE(CancelRequested());
-  EXPECT_TRUE(runner_.Run(Shell("true")).Succeeded());
+}
+
+TEST_F(PosixProcessRunnerTest, RunAfterCancelStartsNothing) {
+  CancelToken run_token;
+  run_token.Cancel();
+  fs::path marker = dir_ / "ran";
+  ProcessSpec spec = Shell("touch '" + marker.string() + "'");
+  spec.cancel = &run_token;
+  ProcessResult r = runner_.Run(spec);
+  EXPECT_FALSE(r.started);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(fs::exists(marker));
+  run_token.Reset();
+  EXPECT_TRUE(runner_.Run(spec).started);
+  EXPECT_TRUE(fs::exists(marker));
 }
 
 TEST_F(PosixProcessRunnerTest, ConcurrentRunsFromManyThreadsKeepTheirOwnOutput) {

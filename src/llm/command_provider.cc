@@ -49,6 +49,7 @@ class CommandClient : public LlmClient {
     ps.stdin_data = body.dump();
     ps.timeout_s = spec_.timeouts.total_s;
     ps.limits.core_dumps = false;
+    ps.cancel = request.cancel;
 
     double start = clock_->NowSeconds();
     std::string last_error;
@@ -56,7 +57,7 @@ class CommandClient : public LlmClient {
       if (attempt > 1) {
         clock_->SleepFor(BackoffDelay(spec_.retry, attempt - 1));
       }
-      if (CancelRequested()) {
+      if (IsCancelled(request.cancel)) {
         kind = LlmErrorKind::kCancelled;
         return Status::Error(ErrorKind::kCancelled, "model call cancelled");
       }

@@ -30,6 +30,7 @@ struct Transfer {
   bool sink_aborted = false;
   bool idle_expired = false;
   bool cancelled = false;
+  const CancelToken* cancel = nullptr;
 };
 
 std::string Trim(std::string_view s) {
@@ -77,7 +78,7 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
-  if (CancelRequested()) {
+  if (IsCancelled(t->cancel)) {
     t->cancelled = true;
     return 1;
   }
@@ -158,7 +159,7 @@ CurlTransport::~CurlTransport() = default;
 
 HttpResponse CurlTransport::Post(const HttpRequest& request, const HttpSink& sink) {
   HttpResponse response;
-  if (CancelRequested()) {
+  if (IsCancelled(request.cancel)) {
     response.error = TransportError::kCancelled;
     response.error_message = "cancelled";
     return response;
@@ -181,6 +182,7 @@ HttpResponse CurlTransport::Post(const HttpRequest& request, const HttpSink& sin
   t.sink = &sink;
   t.response = &response;
   t.idle_s = request.timeouts.idle_s;
+  t.cancel = request.cancel;
   t.last_byte_at = SteadySeconds();
   char detail[CURL_ERROR_SIZE] = "";
 

@@ -310,16 +310,16 @@ TEST(CurlTransportTest, CancelAbortsATransferInFlight) {
     Send(fd, kSseHead);
     WaitForClose(fd, 5);
   });
-  std::thread canceller([] {
+  CancelToken run_token;
+  std::thread canceller([&run_token] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    RequestCancel();
+    run_token.Cancel();
   });
   auto start = std::chrono::steady_clock::now();
-  HttpResponse r = CurlTransport().Post(Request(server.Url("/")), [](std::string_view) {
-    return true;
-  });
+  HttpRequest request = Request(server.Url("/"));
+  request.cancel = &run_token;
+  HttpResponse r = CurlTransport().Post(request, [](std::string_view) { return true; });
   canceller.join();
-  ResetCancel();
   EXPECT_EQ(r.error, TransportError::kCancelled);
   EXPECT_LT(Since(start), 2.0);
 }

@@ -60,14 +60,14 @@ Failure FromTransport(const HttpResponse& r) {
 
 int64_t EstimateTokens(size_t chars) { return static_cast<int64_t>((chars + 3) / 4); }
 
-// Blocks callers beyond ModelSpec::concurrency; gives up when Ctrl-C is pulled.
+// Blocks callers beyond ModelSpec::concurrency; gives up when the caller's run is cancelled.
 class Slots {
  public:
   explicit Slots(int count) : free_(count) {}
-  bool Acquire() {
+  bool Acquire(const CancelToken* cancel) {
     std::unique_lock<std::mutex> lock(mutex_);
     while (free_ == 0) {
-      if (CancelRequested()) return false;
+      if (IsCancelled(cancel)) return false;
       cv_.wait_for(lock, std::chrono::milliseconds(100));
     }
     --free_;
@@ -107,7 +107,7 @@ class HttpLlmClient final : public LlmClient {
   std::variant<LlmReply, Failure> Attempt(const HttpRequest& http, const LlmRequest& request);
   std::variant<LlmReply, Failure> Check(ReplyParts parts, const LlmRequest& request) const;
   double Delay(int retry, const Failure& failure);
-  bool SleepUnlessCancelled(double seconds);
+  bool SleepUnlessCancelled(double seconds, const CancelToken* cancel);
   std::string Fix(LlmErrorKind kind, int max_tokens) const;
 
   const ModelSpec spec_;
@@ -133,7 +133,8 @@ Result<LlmReply> HttpLlmClient::Complete(const LlmRequest& request, LlmErrorKind
   Result<HttpRequest> http = dialect_->BuildRequest(spec_, request);
   if (!http.ok()) return fail({LlmErrorKind::kConfig, http.status().message(), {}}, 1);
   if (!spec_.stream) http->timeouts.idle_s = 0;  // a whole reply arrives at once, at the end
-  if (!slots_.Acquire()) return fail({LlmErrorKind::kCancelled, "cancelled", {}}, 1);
+  http->cancel = request.cancel;
+  if (!slots_.Acquire(request.cancel)) return fail({LlmErrorKind::kCancelled, "cancelled", {}}, 1);
   struct Release {
     Slots* s;
     ~Release() { s->Release(); }
@@ -141,7 +142,9 @@ Result<LlmReply> HttpLlmClient::Complete(const LlmRequest& request, LlmErrorKind
 
   bool retried_empty = false;
   for (int attempt = 1;; ++attempt) {
-    if (CancelRequested()) return fail({LlmErrorKind::kCancelled, "cancelled", {}}, attempt - 1);
+    if (IsCancelled(request.cancel)) {
+      return fail({LlmErrorKind::kCancelled, "cancelled", {}}, attempt - 1);
+    }
     auto outcome = Attempt(*http, request);
     if (auto* reply = std::get_if<LlmReply>(&outcome)) {
       reply->attempts = attempt;
@@ -153,7 +156,7 @@ Result<LlmReply> HttpLlmClient::Complete(const LlmRequest& request, LlmErrorKind
                  !(failure.kind == LlmErrorKind::kEmpty && retried_empty);
     if (!again) return fail(failure, attempt);
     if (failure.kind == LlmErrorKind::kEmpty) retried_empty = true;
-    if (!SleepUnlessCancelled(Delay(attempt, failure))) {
+    if (!SleepUnlessCancelled(Delay(attempt, failure), request.cancel)) {
       return fail({LlmErrorKind::kCancelled, "cancelled", {}}, attempt);
     }
   }
@@ -186,7 +189,7 @@ std::variant<LlmReply, Failure> HttpLlmClient::Attempt(const HttpRequest& http,
   };
   HttpResponse response = transport_->Post(http, sink);
 
-  if (response.error == TransportError::kCancelled || CancelRequested()) {
+  if (response.error == TransportError::kCancelled || IsCancelled(request.cancel)) {
     return Failure{LlmErrorKind::kCancelled, "cancelled", {}};
   }
   if (response.status != 0 && (response.status < 200 || response.status >= 300)) {
@@ -264,14 +267,14 @@ double HttpLlmClient::Delay(int retry, const Failure& failure) {
   return BackoffDelay(p, retry, factor);
 }
 
-bool HttpLlmClient::SleepUnlessCancelled(double seconds) {
+bool HttpLlmClient::SleepUnlessCancelled(double seconds, const CancelToken* cancel) {
   while (seconds > 0) {
-    if (CancelRequested()) return false;
+    if (IsCancelled(cancel)) return false;
     double step = std::min(seconds, kSleepSlice);
     clock_->SleepFor(step);
     seconds -= step;
   }
-  return !CancelRequested();
+  return !IsCancelled(cancel);
 }
 
 std::string HttpLlmClient::Fix(LlmErrorKind kind, int max_tokens) const {

@@ -70,7 +70,6 @@ LlmRequest Ask(std::string text = "write a kernel") {
 
 class HttpProviderTest : public ::testing::Test {
  protected:
-  void TearDown() override { ResetCancel(); }
 
   std::unique_ptr<LlmClient> Client(ModelSpec spec = TestSpec()) {
     auto client = MakeOpenAiClient(spec, HttpDeps{transport_, clock_, 42});
@@ -289,35 +288,44 @@ TEST_F(HttpProviderTest, BadUrlFromTheTransportIsNotRetried) {
 }
 
 TEST_F(HttpProviderTest, CancelBeforeTheCallSendsNothing) {
-  RequestCancel();
+  CancelToken run_token;
+  run_token.Cancel();
+  LlmRequest request = Ask();
+  request.cancel = &run_token;
   LlmErrorKind kind;
-  auto result = Client()->Complete(Ask(), &kind);
+  auto result = Client()->Complete(request, &kind);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().kind(), ErrorKind::kCancelled);
   EXPECT_EQ(kind, LlmErrorKind::kCancelled);
   EXPECT_TRUE(transport_->requests().empty());
 }
 
-// A clock whose first sleep pulls Ctrl-C, as a user would during a back-off.
+// A clock whose first sleep cancels the run, as a user's Ctrl-C would during a back-off.
 class CancellingClock final : public Clock {
  public:
+  explicit CancellingClock(CancelToken* token) : token_(token) {}
   double NowSeconds() override { return now_; }
   std::string NowIso8601() override { return "2024-01-01T00:00:00Z"; }
   void SleepFor(double seconds) override {
     now_ += seconds;
-    RequestCancel();
+    token_->Cancel();
   }
 
  private:
+  CancelToken* token_;
   double now_ = 0;
 };
 
 TEST_F(HttpProviderTest, CancelDuringBackoffStopsRetrying) {
   transport_->PushBody(500, "");
   transport_->Push(Stream({"never"}));
-  auto client = MakeOpenAiClient(TestSpec(), HttpDeps{transport_, std::make_shared<CancellingClock>(), 1});
+  CancelToken run_token;
+  auto client = MakeOpenAiClient(
+      TestSpec(), HttpDeps{transport_, std::make_shared<CancellingClock>(&run_token), 1});
   ASSERT_TRUE(client.ok());
-  auto result = (*client)->Complete(Ask());
+  LlmRequest request = Ask();
+  request.cancel = &run_token;
+  auto result = (*client)->Complete(request);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().kind(), ErrorKind::kCancelled);
   EXPECT_EQ(transport_->requests().size(), 1u);
@@ -325,8 +333,10 @@ TEST_F(HttpProviderTest, CancelDuringBackoffStopsRetrying) {
 
 TEST_F(HttpProviderTest, CancelWhileStreamingEndsTheCallAsCancelled) {
   transport_->Push(Stream({"a", "b"}));
+  CancelToken run_token;
   LlmRequest request = Ask();
-  request.on_delta = [](const std::string&) { RequestCancel(); };
+  request.cancel = &run_token;
+  request.on_delta = [&run_token](const std::string&) { run_token.Cancel(); };
   auto result = Client()->Complete(request);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().kind(), ErrorKind::kCancelled);

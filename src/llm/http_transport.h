@@ -4,10 +4,12 @@
 //                                                 ──▶ HttpResponse (status, headers, error)
 //
 // CurlTransport (curl_transport.h) is the real one: libcurl, connect/total/idle timeouts,
-// Ctrl-C (RequestCancel) aborts a transfer in flight. FakeHttpTransport
+// HttpRequest::cancel (the run's token, or Ctrl-C) aborts a transfer in flight. FakeHttpTransport
 // (fake_http_transport.h) records requests and answers from a script. A transport only moves
 // bytes; what an HTTP status or a body means is the provider's business (http_provider.h).
 #pragma once
+
+#include "env/cancel.h"
 
 #include <functional>
 #include <map>
@@ -25,6 +27,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers; // name, value (may hold secrets)
   std::string body;                                         // sent as a POST body
   Timeouts timeouts;                                        // connect, total, idle
+  const CancelToken* cancel = nullptr;  // aborts the transfer (null = the root: env/cancel.h)
 };
 
 // How a transfer ended when it did not end with a complete HTTP response.
@@ -33,7 +36,7 @@ enum class TransportError {
   kNetwork,      // DNS, connect refused, reset, TLS handshake, connection closed early
   kTimeout,      // connect or total timeout
   kIdleTimeout,  // no bytes for Timeouts::idle_s
-  kCancelled,    // RequestCancel() during the transfer
+  kCancelled,    // HttpRequest::cancel was cancelled during the transfer
   kAborted,      // the sink returned false
   kBadUrl,       // malformed URL, unsupported scheme, certificate rejected: retrying won't help
 };

@@ -20,6 +20,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "env/cancel.h"
 
 namespace akg {
 
@@ -36,6 +37,9 @@ struct LlmRequest {
   // Called from the calling thread with each piece of streamed text as it arrives (may be
   // empty: no streaming display). Never called after Complete returns.
   std::function<void(const std::string&)> on_delta;
+  // The run's token: cancelling it aborts the transfer, a back-off or the wait for a slot, and
+  // the call fails with kCancelled. null = the process's root token (env/cancel.h).
+  const CancelToken* cancel = nullptr;
 };
 
 struct TokenUsage {
@@ -73,7 +77,7 @@ enum class LlmErrorKind {
   kTruncated,     // stopped by max_tokens with no usable text: an error naming max_tokens
   kRefused,       // the model refused or the content filter stopped it
   kBudget,        // the run's token/cost/time budget is spent
-  kCancelled,     // Ctrl-C
+  kCancelled,     // the run's token (LlmRequest::cancel) was cancelled, e.g. Ctrl-C
 };
 
 const char* LlmErrorKindName(LlmErrorKind kind);

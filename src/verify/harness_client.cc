@@ -167,7 +167,7 @@ ProcessResult HarnessClient::RunChild(const std::string& command, const ProcessS
   if (warm != nullptr) {
     WarmRun run{command,      request_path,       result_path,  spec.cwd,
                 spec.env,     spec.timeout_s,     spec.kill_grace_s, spec.limits,
-                spec.max_output_bytes};
+                spec.max_output_bytes, spec.cancel};
     auto result = warm->Run(run);
     if (result.ok()) return std::move(result).value();
     FallBackToCold(result.status().message());
@@ -201,7 +201,7 @@ std::map<std::string, std::string> HarnessClient::ChildEnvironment(
 }
 
 Result<HarnessClient::CallOutcome> HarnessClient::Call(
-    const std::string& command, const Json& request, double timeout_s,
+    const std::string& command, const Json& request, double timeout_s, const CancelToken* cancel,
     const std::map<std::string, std::string>& env_overrides) {
   int n = ++call_counter_;
   auto folder = options_.work_root / fmt::format("{:04d}-{}", n, command);
@@ -220,16 +220,18 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(
   spec.cwd = folder;
   spec.timeout_s = timeout_s;
   spec.limits = options_.limits;
+  spec.cancel = cancel;
 
   CallOutcome out;
   out.process = RunChild(command, spec, request_path, result_path);
   out.log = out.process.stdout_text;
   if (!out.process.stderr_text.empty()) out.log += (out.log.empty() ? "" : "\n") + out.process.stderr_text;
+  // Before the start check: a call cancelled before it started never ran its Python.
+  if (out.process.cancelled) return Status::Error(ErrorKind::kCancelled, "interrupted");
   if (!out.process.started) {
     return InternalError("cannot start the harness Python '" + options_.python + "': " +
                          out.process.start_error + "; set AKG_PYTHON or run scripts/setup.sh");
   }
-  if (out.process.cancelled) return Status::Error(ErrorKind::kCancelled, "interrupted");
   auto text = ReadFile(result_path);
   if (text.ok()) {
     auto parsed = ParseJson(*text, result_path.string());
@@ -248,9 +250,9 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(
 }
 
 Result<Json> HarnessClient::Inspect(const std::filesystem::path& task_path, int seed,
-                                    double timeout_s) {
+                                    double timeout_s, const CancelToken* cancel) {
   Json request = {{"task_path", task_path.string()}, {"device", options_.device}, {"seed", seed}};
-  AKG_ASSIGN_OR_RETURN(CallOutcome out, Call("inspect", request, timeout_s));
+  AKG_ASSIGN_OR_RETURN(CallOutcome out, Call("inspect", request, timeout_s, cancel));
   std::string file = task_path.string();
   if (out.process.timed_out) {
     return InputError(fmt::format("task file '{}': the reference did not finish within {:.0f} s; "
@@ -286,7 +288,7 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     request["reference_cache_dir"] = (CacheRoot() / "reference_cache").string();
   }
   Verdict v;
-  auto out = Call("verify", request, req.timeout_s);
+  auto out = Call("verify", request, req.timeout_s, req.cancel);
   if (!out.ok()) {
     v.kind = VerdictKind::kRuntimeError;
     v.message = out.status().message();
@@ -336,7 +338,7 @@ Json CandidateRulesRequest(const StaticRequest& req) {
 
 Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
   Verdict v;
-  auto out = Call("static", CandidateRulesRequest(req), req.timeout_s);
+  auto out = Call("static", CandidateRulesRequest(req), req.timeout_s, req.cancel);
   if (!out.ok()) {
     v.message = out.status().message();
     return v;
@@ -360,7 +362,7 @@ Verdict HarnessClient::CheckStatic(const StaticRequest& req) {
 BuildResult HarnessClient::Build(const BuildRequest& req) {
   BuildResult b;
   // No device: the build must not disturb whatever is being timed on the devices meanwhile.
-  auto out = Call("build", CandidateRulesRequest(req), req.timeout_s,
+  auto out = Call("build", CandidateRulesRequest(req), req.timeout_s, req.cancel,
                   {{"CUDA_VISIBLE_DEVICES", ""}});
   if (!out.ok()) {
     b.message = out.status().message();
@@ -392,9 +394,9 @@ BuildResult HarnessClient::Build(const BuildRequest& req) {
   return b;
 }
 
-Result<Json> HarnessClient::MeasurePeaks(double timeout_s) {
+Result<Json> HarnessClient::MeasurePeaks(double timeout_s, const CancelToken* cancel) {
   Json request = {{"device", options_.device}};
-  AKG_ASSIGN_OR_RETURN(CallOutcome out, Call("peaks", request, timeout_s));
+  AKG_ASSIGN_OR_RETURN(CallOutcome out, Call("peaks", request, timeout_s, cancel));
   if (!out.result || !out.result->value("ok", false)) {
     return InternalError("measuring this machine's peak rates failed (" +
                          DescribeChildFailure(out.process) + ")");
@@ -418,7 +420,7 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
     request["baseline_cache_dir"] = (CacheRoot() / "baseline_cache").string();
   }
   ProfileResult p;
-  auto out = Call("profile", request, req.timeout_s);
+  auto out = Call("profile", request, req.timeout_s, req.cancel);
   if (!out.ok()) {
     p.error = out.status().message();
     return p;

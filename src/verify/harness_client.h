@@ -82,6 +82,7 @@ struct VerifyRequest {
   std::vector<std::string> extra_glue;
   bool reference_cache = true;       // reuse reference outputs across candidates of a run
   double timeout_s = 300;
+  const CancelToken* cancel = nullptr;  // the run's token (null = the root): see env/cancel.h
 };
 
 struct ProfileRequest {
@@ -98,6 +99,7 @@ struct ProfileRequest {
   // torch.compile's measurements taken once per run (the pool's cache folder) and reused.
   bool reuse_compile_baseline = true;
   double timeout_s = 600;
+  const CancelToken* cancel = nullptr;
 };
 
 // A candidate checked without running it on a device: the static integrity rules alone (the
@@ -110,6 +112,7 @@ struct StaticRequest {
   std::string policy = "strict";
   std::vector<std::string> extra_glue;
   double timeout_s = 60;
+  const CancelToken* cancel = nullptr;
 };
 using BuildRequest = StaticRequest;
 
@@ -134,7 +137,11 @@ class HarnessClient {
 
   // Inspects a task; problems with the task itself (no Model, reference raises) are
   // kInput errors whose message names the file and the fix.
-  Result<Json> Inspect(const std::filesystem::path& task_path, int seed, double timeout_s);
+  // Every call stops when its `cancel` token (the run's; null = the root) is cancelled: the
+  // child's process group is killed, a warm server stays up, and the call comes back as
+  // "interrupted" (an error here; a verdict/profile message elsewhere).
+  Result<Json> Inspect(const std::filesystem::path& task_path, int seed, double timeout_s,
+                       const CancelToken* cancel = nullptr);
   Verdict Verify(const VerifyRequest& request);
   ProfileResult Profile(const ProfileRequest& request);
   // passed, rejected (details["violations"] lists every rule broken) or compile_error; no
@@ -143,7 +150,7 @@ class HarnessClient {
   // Runs on the CPU (CUDA_VISIBLE_DEVICES=""), whatever device this client serves.
   BuildResult Build(const BuildRequest& request);
   // Measures this device's copy bandwidth and matmul rates (the harness's `peaks` command).
-  Result<Json> MeasurePeaks(double timeout_s);
+  Result<Json> MeasurePeaks(double timeout_s, const CancelToken* cancel = nullptr);
 
   // Warm mode: starts the harness server now on a background thread, so it imports torch while
   // the caller does other work (other devices' servers, inspection, design) and the first call
@@ -165,6 +172,7 @@ class HarnessClient {
     std::string log;             // stdout + stderr of the child
   };
   Result<CallOutcome> Call(const std::string& command, const Json& request, double timeout_s,
+                           const CancelToken* cancel,
                            const std::map<std::string, std::string>& env_overrides = {});
   std::map<std::string, std::string> ChildEnvironment(const std::filesystem::path& folder) const;
   ProcessResult RunChild(const std::string& command, const ProcessSpec& spec,

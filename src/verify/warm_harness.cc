@@ -128,7 +128,9 @@ class WarmHarness::Session {
     auto start = Clock::now();
     std::unique_lock<std::mutex> lock(mu);
     while (!ready && !dead) {
-      if (CancelRequested() || abort) return Status::Error(ErrorKind::kCancelled, "interrupted");
+      // A start serves every later run, so one run's cancel does not abandon it; the agent's
+      // own interrupt (the root token) or the owner closing does.
+      if (IsCancelled(nullptr) || abort) return Status::Error(ErrorKind::kCancelled, "interrupted");
       if (Since(start) > timeout_s) {
         return InternalError(fmt::format("no ready line within {:.0f} s", timeout_s));
       }
@@ -142,7 +144,6 @@ class WarmHarness::Session {
   std::condition_variable cv;
   bool ready = false;
   bool dead = false;
-  bool closing = false;  // stdin closed after Ctrl-C: no new calls
   std::string failure;   // why the server is dead
   Json ready_line;
   std::map<int64_t, Pending> pending;
@@ -202,7 +203,7 @@ Attempt RunOnSession(WarmHarness::Session& s, const WarmRun& run, int64_t id,
   auto start = Clock::now();
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (s.dead || s.closing) return {true, s.dead ? s.failure : "the server is shutting down", {}};
+    if (s.dead) return {true, s.failure, {}};
     s.pending[id] = {};
   }
   Status sent = s.process().SendLine(RunLine(run, id).dump());
@@ -228,13 +229,14 @@ Attempt RunOnSession(WarmHarness::Session& s, const WarmRun& run, int64_t id,
       return {true, s.failure, {}};
     }
     double elapsed = Since(start);
-    if (!cancel_deadline && CancelRequested()) {
-      // Closing stdin makes the server stop every child and answer `cancelled` for each.
+    if (!cancel_deadline && IsCancelled(run.cancel)) {
+      // The server stops this call's child (SIGTERM, grace, SIGKILL) and answers `cancelled`;
+      // it stays up, warm, for other calls and the next run.
       cancel_deadline = elapsed + run.kill_grace_s + kCancelSlackSeconds;
-      s.closing = true;
       lock.unlock();
-      s.process().CloseStdin();
+      Status cancel_sent = s.process().SendLine(Json{{"op", "cancel"}, {"id", id}}.dump());
       lock.lock();
+      (void)cancel_sent;  // a server that cannot take it is dead: the loop sees that next
       continue;
     }
     bool hung = (hung_after > 0 && elapsed > hung_after) ||
@@ -284,7 +286,7 @@ Result<std::shared_ptr<WarmHarness::Session>> WarmHarness::CurrentSession() {
     std::lock_guard<std::mutex> lock(mu_);
     if (current_) {
       std::lock_guard<std::mutex> session_lock(current_->mu);
-      if (!current_->dead && !current_->closing) return current_;
+      if (!current_->dead) return current_;
     }
     stale = std::move(current_);
   }
@@ -313,10 +315,10 @@ Result<ProcessResult> WarmHarness::Run(const WarmRun& run) {
   auto start = Clock::now();
   std::string why;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (CancelRequested()) return CancelledBeforeStart();
+    if (IsCancelled(run.cancel)) return CancelledBeforeStart();
     auto session = CurrentSession();
     if (!session.ok()) {
-      if (CancelRequested()) return CancelledBeforeStart();
+      if (IsCancelled(run.cancel)) return CancelledBeforeStart();
       return Status::Error(session.status().kind(),
                            "the warm harness server did not start: " + session.status().message());
     }
@@ -326,12 +328,12 @@ Result<ProcessResult> WarmHarness::Run(const WarmRun& run) {
       id = ++next_id_;
     }
     Attempt outcome = RunOnSession(**session, run, id, options_.hung_margin_s);
-    bool closing;
+    bool dead;
     {
       std::lock_guard<std::mutex> lock((*session)->mu);
-      closing = (*session)->closing || (*session)->dead;
+      dead = (*session)->dead;
     }
-    if (closing || outcome.server_died) Retire(*session);
+    if (dead || outcome.server_died) Retire(*session);
     if (!outcome.server_died) return outcome.result;
     why = outcome.why;
   }

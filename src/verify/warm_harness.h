@@ -12,8 +12,9 @@
 // side in the one server. Failure handling: a server that dies while calls are in flight (a
 // candidate may kill its parent) takes its children's groups down; each such call is retried
 // once on a fresh server, and reported as the child's death if that one dies too. Later calls
-// start a new server. Ctrl-C (CancelRequested) closes the server's stdin: it stops every child
-// (SIGTERM, grace, SIGKILL), answers `cancelled`, and exits.
+// start a new server. A call whose WarmRun::cancel token is cancelled (its run was cancelled,
+// or Ctrl-C) sends the server `cancel` for that call: the server stops that child's group
+// (SIGTERM, grace, SIGKILL) and answers `cancelled`, and stays warm for other calls and runs.
 #pragma once
 
 #include <atomic>
@@ -26,6 +27,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "env/cancel.h"
 #include "env/process_runner.h"
 #include "env/server_process.h"
 
@@ -42,6 +44,7 @@ struct WarmRun {
   double kill_grace_s = 1.0;                   // SIGTERM .. SIGKILL on timeout or cancel
   ProcessLimits limits;
   size_t max_output_bytes = size_t{4} << 20;   // per stream, as ProcessSpec's
+  const CancelToken* cancel = nullptr;         // as ProcessSpec's (null = the root token)
 };
 
 struct WarmHarnessOptions {

@@ -70,7 +70,6 @@ class WarmHarnessTest : public ::testing::Test {
     fs::create_directories(root_ / "work");
   }
   void TearDown() override {
-    ResetCancel();
     clients_.clear();  // stops their servers before the folders go
     std::error_code ec;
     fs::remove_all(root_, ec);
@@ -239,25 +238,39 @@ TEST_F(WarmHarnessTest, AServerKilledByTheTaskIsReportedThenReplaced) {
   EXPECT_EQ(after.kind, VerdictKind::kPassed) << after.message;
 }
 
-TEST_F(WarmHarnessTest, CancelStopsTheChildPromptlyAndShutsTheServerDown) {
+TEST_F(WarmHarnessTest, CancellingOneRunStopsItsChildAndLeavesTheServerWarm) {
   HarnessClient* client = Client(Options());
-  ASSERT_TRUE(client->Inspect(kSource / "harness/tests/fixtures/relu_task.py", 0, 120).ok());
+  fs::path relu = kSource / "harness/tests/fixtures/relu_task.py";
+  ASSERT_TRUE(client->Inspect(relu, 0, 120).ok());
   int server = ServerPid(client);
   ASSERT_GT(server, 0);
-  fs::path task = Task("sleeps", "import time\ntime.sleep(1000)\n");
-  Verdict v;
-  std::thread call([&] { v = client->Verify(Relu(task, 300)); });
+  CancelToken session;
+  CancelToken cancelled_run(&session), other_run(&session);
+  VerifyRequest sleeps = Relu(Task("sleeps", "import time\ntime.sleep(1000)\n"), 300);
+  sleeps.cancel = &cancelled_run;
+  // The other run's call takes a few seconds, so it is still running at the cancel.
+  VerifyRequest slow = Relu(Task("slow", "import time\ntime.sleep(3)\n"), 300);
+  slow.cancel = &other_run;
+  Verdict cancelled, other;
+  std::thread a([&] { cancelled = client->Verify(sleeps); });
+  std::thread b([&] { other = client->Verify(slow); });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto start = Clock::now();
-  RequestCancel();
-  call.join();
+  cancelled_run.Cancel();
+  a.join();
   EXPECT_LT(Seconds(start), 5);
-  EXPECT_EQ(v.message, "interrupted");
-  EXPECT_TRUE(DiesWithin(server, 5));
-  EXPECT_TRUE(client->WarmServerInfo().is_null());
-  ResetCancel();
-  Verdict after = client->Verify(Relu(kSource / "harness/tests/fixtures/relu_task.py"));
+  EXPECT_EQ(cancelled.message, "interrupted");
+  b.join();
+  EXPECT_EQ(other.kind, VerdictKind::kPassed) << other.message << "\n" << other.log;
+  // The same server, still warm, serves the next run.
+  EXPECT_FALSE(DiesWithin(server, 1));
+  EXPECT_EQ(ServerPid(client), server);
+  CancelToken next_run(&session);
+  VerifyRequest next = Relu(relu);
+  next.cancel = &next_run;
+  Verdict after = client->Verify(next);
   EXPECT_EQ(after.kind, VerdictKind::kPassed) << after.message;
+  EXPECT_EQ(ServerPid(client), server);
 }
 
 TEST_F(WarmHarnessTest, FallsBackToColdWithOneNoteWhenTheServerCannotStart) {

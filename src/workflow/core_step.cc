@@ -105,6 +105,7 @@ VerifyRequest MakeVerifyRequest(const WorkflowContext& ctx, const std::string& c
   req.extra_glue = vs.extra_glue;
   req.reference_cache = vs.reference_cache;
   req.timeout_s = ctx.config->verify_timeout * (reverify ? 2 : 1);
+  req.cancel = ctx.cancel;
   return req;
 }
 
@@ -123,6 +124,7 @@ ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string&
   req.suspect_speedup = ps.suspect_speedup;
   req.reuse_compile_baseline = ps.reuse_compile_baseline;
   req.timeout_s = ctx.config->profile_timeout;
+  req.cancel = ctx.cancel;
   return req;
 }
 
@@ -135,6 +137,7 @@ StaticRequest RulesRequest(const WorkflowContext& ctx, const std::string& code_p
   req.dsl = ctx.target.dsl;
   req.policy = ctx.config->verify_settings.policy;
   req.extra_glue = ctx.config->verify_settings.extra_glue;
+  req.cancel = ctx.cancel;
   return req;
 }
 

@@ -59,7 +59,7 @@ Status SearchDriver::Start() {
       design_ = Design{sketch, h};
     } else {
       ctx_.log("[design] KernelDesigner is sketching the kernel");
-      AKG_ASSIGN_OR_RETURN(Design d, ctx_.designer->MakeDesign({ctx_.task, ctx_.target}));
+      AKG_ASSIGN_OR_RETURN(Design d, ctx_.designer->MakeDesign({ctx_.task, ctx_.target, ctx_.cancel}));
       AKG_RETURN_IF_ERROR(run.WriteText("design.md", d.sketch));
       AKG_RETURN_IF_ERROR(run.WriteJson("design.json", d.hints));
       design_ = std::move(d);
@@ -153,6 +153,7 @@ std::shared_ptr<GenRequest> SearchDriver::BuildRequest(const Proposal& p) {
   GenRequest& g = in->gen;
   g.task = ctx_.task;
   g.target = ctx_.target;
+  g.cancel = ctx_.cancel;
   g.design = design_ ? &*design_ : nullptr;
   g.attempt = std::stoi(p.id.substr(1));
   g.history = FeedbackOf(p.failures);

@@ -81,6 +81,13 @@ class LandscapeHarness {
   InFlightCounter measuring;  // harness calls at once
   std::atomic<int> verifies{0}, profiles{0}, statics{0};
 
+  // Cancels `token` once `total` verifies have been answered (a user's Ctrl-C mid-search);
+  // null stops doing so.
+  void CancelAfterVerifies(int total, CancelToken* token) {
+    cancel_at_ = total;
+    cancel_token_ = token;
+  }
+
  private:
   ProcessResult Answer(const ProcessSpec& spec) {
     std::string command = spec.argv.at(3);
@@ -88,7 +95,7 @@ class LandscapeHarness {
     std::string code = *ReadFile(req["candidate_path"].get<std::string>());
     Json res;
     if (command == "verify") {
-      ++verifies;
+      if (++verifies >= cancel_at_ && cancel_token_ != nullptr) cancel_token_.load()->Cancel();
       if (code.find("CRASH") != std::string::npos) return FakeProcessRunner::KilledBySignal(11);
       bool good = code.find("FAIL") == std::string::npos;
       res = {{"verdict", good ? "passed" : "wrong_answer"},
@@ -113,6 +120,8 @@ class LandscapeHarness {
     return FakeProcessRunner::Exited(0);
   }
   int sleep_ms_;
+  std::atomic<int> cancel_at_{0};
+  std::atomic<CancelToken*> cancel_token_{nullptr};
 };
 
 }  // namespace akg

@@ -245,17 +245,19 @@ void ExpectResumeMatches(SearchWorkflowTest* t, const std::function<Result<Workf
   auto full = run(whole);
   ASSERT_TRUE(full.ok()) << full.status().message();
   int start = harness->verifies.load();
-  part.cancelled = [harness, start, stop_after_verifies] {
-    return harness->verifies.load() - start >= stop_after_verifies;
-  };
+  CancelToken interrupted;
+  harness->CancelAfterVerifies(start + stop_after_verifies, &interrupted);
+  part.cancel = &interrupted;
   auto cut = run(part);
+  harness->CancelAfterVerifies(0, nullptr);
   ASSERT_TRUE(cut.ok()) << cut.status().message();
   EXPECT_TRUE(cut->interrupted);
   EXPECT_NE(cut->stop_reason.find("--resume"), std::string::npos);
   size_t finished = cut->candidates.size();
   EXPECT_GT(finished, 0u);
   EXPECT_LT(finished, full->candidates.size());
-  part.cancelled = [] { return false; };
+  CancelToken fresh;
+  part.cancel = &fresh;
   part.resume = true;
   int calls_before = gen->calls.load();
   auto resumed = run(part);
@@ -287,13 +289,17 @@ TEST_F(SearchWorkflowTest, ResumeIgnoresALogLineTornByACrash) {
   config_.search.concurrency = 1;
   auto whole = RunEvolve(Context("whole"));
   auto part = Context("part");
-  part.cancelled = [this] { return harness_.verifies.load() >= 24 + 5; };  // whole took 24
+  CancelToken interrupted;
+  harness_.CancelAfterVerifies(24 + 5, &interrupted);  // whole took 24
+  part.cancel = &interrupted;
   ASSERT_TRUE(RunEvolve(part).ok());
+  harness_.CancelAfterVerifies(0, nullptr);
   {
     std::ofstream log(runs_[1]->Resolve("search_log.jsonl"), std::ios::app);
     log << "{\"observe\": \"c00";  // the agent died in the middle of a line
   }
-  part.cancelled = [] { return false; };
+  CancelToken fresh;
+  part.cancel = &fresh;
   part.resume = true;
   auto resumed = RunEvolve(part);
   ASSERT_TRUE(resumed.ok()) << resumed.status().message();

@@ -53,7 +53,7 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
 
 Status RecordDesign(const WorkflowContext& ctx, WorkflowOutcome* out) {
   ctx.log("[design] KernelDesigner is sketching the kernel");
-  AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target}));
+  AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target, ctx.cancel}));
   AKG_RETURN_IF_ERROR(ctx.run->WriteText("design.md", design.sketch));
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson("design.json", design.hints));
   ctx.log("\n" + design.sketch);
@@ -103,6 +103,7 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     in.record.dir = fmt::format("attempts/{:02d}", step);
     in.gen.task = ctx.task;
     in.gen.target = ctx.target;
+    in.gen.cancel = ctx.cancel;
     in.gen.design = out.design ? &*out.design : nullptr;
     in.gen.attempt = step;
     in.gen.history = history;
@@ -142,6 +143,7 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   out.unverified = true;
   GenRequest gen;
   gen.task = ctx.task;
+  gen.cancel = ctx.cancel;
   gen.target = ctx.target;
   AKG_ASSIGN_OR_RETURN(Candidate c, ctx.kernel_gen->Generate(gen));
   Attempt a;

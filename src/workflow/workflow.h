@@ -50,7 +50,10 @@ struct WorkflowContext {
   std::function<void(const std::string&)> log = [](const std::string&) {};  // progress lines
   // One-line live status of a search (a terminal shows it in place); may be ignored.
   std::function<void(const std::string&)> status = [](const std::string&) {};
-  std::function<bool()> cancelled = [] { return false; };
+  // The run's token (env/cancel.h): every harness call and LLM request of the run carries it;
+  // a cancelled run stops its children and transfers and ends as interrupted. null = the root.
+  const CancelToken* cancel = nullptr;
+  bool cancelled() const { return IsCancelled(cancel); }
   // Budgets the agent cannot see (LLM tokens, cost): true = start no further candidate, with
   // the reason in *why. Checked before every candidate of a search.
   std::function<bool(std::string* why)> budget_exhausted = [](std::string*) { return false; };

@@ -452,10 +452,21 @@ TEST_F(WorkflowTest, FirstGenerationFailureIsAnError) {
   EXPECT_FALSE(out.ok());
 }
 
+TEST_F(WorkflowTest, ACallOfACancelledRunIsInterruptedNotAFailureToStartPython) {
+  CancelToken cancelled;
+  cancelled.Cancel();
+  auto inspected = harness_->Inspect(root_ / "task.py", 0, 10, &cancelled);
+  ASSERT_FALSE(inspected.ok());
+  EXPECT_EQ(inspected.status().kind(), ErrorKind::kCancelled) << inspected.status().message();
+  EXPECT_EQ(inspected.status().message(), "interrupted");
+}
+
 TEST_F(WorkflowTest, CancelBeforeAttemptStopsCleanly) {
   ScriptedGen gen({"GOOD"});
   auto ctx = Context(&gen);
-  ctx.cancelled = [] { return true; };
+  CancelToken cancelled;
+  cancelled.Cancel();
+  ctx.cancel = &cancelled;
   auto out = RunGenerateVerifyWorkflow(ctx, "default");
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->interrupted);
