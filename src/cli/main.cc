@@ -12,8 +12,7 @@
 
 #include "cli/op_command.h"
 #include "env/cancel.h"
-#include "env/clock.h"
-#include "env/process_runner.h"
+#include "env/env.h"
 
 namespace {
 
@@ -72,9 +71,8 @@ std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
   cmd->add_flag("--yes,-y", o->yes, "never ask for confirmation");
   cmd->footer(kOpExamples);
   return [o] {
-    akg::PosixProcessRunner runner;
-    akg::SystemClock clock;
-    akg::OpDeps deps{&runner, &clock, &std::cout, &std::cerr, isatty(STDOUT_FILENO) != 0};
+    akg::SystemEnv env;
+    akg::OpDeps deps{&env, &std::cout, &std::cerr};
     return akg::RunOpCommand(*o, deps);
   };
 }

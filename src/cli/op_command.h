@@ -1,7 +1,10 @@
-// `akg_cli op`: from a task (file or sentence) and a target to a verified, profiled kernel.
+// `akg_cli op`: from a task (file, pasted code or sentence) and a target to a verified,
+// profiled kernel. A thin front end over the Session and one Run (src/session):
 //
-//   flags -> Target (validated) + DslConfig -> task staged and inspected by the harness ->
-//   agents -> run folder -> device pool -> workflow -> final kernel, report.json/.md, table.
+//   flags -> checks that need no Session (exactly one task, the files exist, stdin read)
+//         -> Session::Open (target, config, settings, skills, device pool)
+//         -> Run: Check, Task (staged, inspected), Execute (agents, folder, workflow, reports)
+//         -> the final table on `out`; RunEvents printed as lines as they come
 //
 // --resume RUN_FOLDER takes the target, workflow, devices and --config of the interrupted
 // run from its run.json (and the task from its task.py/inspect.json) and continues it.
@@ -11,13 +14,9 @@
 #pragma once
 
 #include <iosfwd>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "core/status.h"
-#include "env/clock.h"
-#include "env/process_runner.h"
+#include "env/env.h"
 
 namespace akg {
 
@@ -27,7 +26,7 @@ struct OpOptions {
   std::string arch;
   std::string dsl;
   std::string devices = "0";           // comma list of device ids
-  std::string task_file;               // --task
+  std::string task_file;               // --task ("-": pasted code on stdin)
   std::string intent;                  // --intent
   std::string workflow;                // "" = the config's default_workflow
   std::string kernel_file;             // --kernel: the kernel verifier_only checks
@@ -40,17 +39,12 @@ struct OpOptions {
 };
 
 struct OpDeps {
-  ProcessRunner* runner = nullptr;
-  Clock* clock = nullptr;
+  Env* env = nullptr;
   std::ostream* out = nullptr;  // progress and the final table
   std::ostream* err = nullptr;  // one-line errors and notices
-  bool terminal = false;        // `out` is a terminal: searches keep a live status line
 };
 
 // Exit codes: 0 a verified kernel, 1 none found, 2 usage/config/input error, 130 interrupted.
 int RunOpCommand(const OpOptions& options, const OpDeps& deps);
-
-// Parses "0,1,3"; the error names the bad element.
-Result<std::vector<int>> ParseDevices(const std::string& text);
 
 }  // namespace akg

@@ -31,7 +31,8 @@ std::filesystem::path DefaultCacheDir() {
 std::filesystem::path DefaultPeaksCacheDir() { return DefaultCacheDir() / "peaks"; }
 
 PeaksLookup ResolvePeaks(const std::filesystem::path& table, const std::string& arch,
-                         const std::filesystem::path& cache_dir, HarnessClient* harness) {
+                         const std::filesystem::path& cache_dir, HarnessClient* harness,
+                         const CancelToken* cancel) {
   PeaksLookup out;
   auto all = LoadArchPeaks(table);
   if (!all.ok()) {
@@ -57,7 +58,7 @@ PeaksLookup ResolvePeaks(const std::filesystem::path& table, const std::string& 
       }
     }
   }
-  auto measured = harness->MeasurePeaks(kMeasureTimeoutS);
+  auto measured = harness->MeasurePeaks(kMeasureTimeoutS, cancel);
   if (!measured.ok()) {
     out.note = measured.status().message() + "; speed-of-light figures are left out";
     return out;

@@ -17,7 +17,8 @@ struct PeaksLookup {
 };
 
 PeaksLookup ResolvePeaks(const std::filesystem::path& table, const std::string& arch,
-                         const std::filesystem::path& cache_dir, HarnessClient* harness);
+                         const std::filesystem::path& cache_dir, HarnessClient* harness,
+                         const CancelToken* cancel = nullptr);
 
 // ${XDG_CACHE_HOME:-$HOME/.cache}/akg/peaks
 std::filesystem::path DefaultPeaksCacheDir();

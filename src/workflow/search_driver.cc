@@ -58,7 +58,7 @@ Status SearchDriver::Start() {
       AKG_ASSIGN_OR_RETURN(Json h, ParseJson(hints, run.Resolve("design.json").string()));
       design_ = Design{sketch, h};
     } else {
-      ctx_.log("[design] KernelDesigner is sketching the kernel");
+      ctx_.emit(PhaseEvent("design", "KernelDesigner is sketching the kernel"));
       AKG_ASSIGN_OR_RETURN(Design d, ctx_.designer->MakeDesign({ctx_.task, ctx_.target, ctx_.cancel}));
       AKG_RETURN_IF_ERROR(run.WriteText("design.md", d.sketch));
       AKG_RETURN_IF_ERROR(run.WriteJson("design.json", d.hints));
@@ -100,8 +100,8 @@ Status SearchDriver::ReadLog() {
     if (!event.ok() || !event->is_object()) break;  // a line torn by the interruption
     logged_events_.push_back(std::move(event).value());
   }
-  ctx_.log(fmt::format("[{}] resuming {}: replaying {} logged search steps", workflow_,
-                       run.path().string(), logged_events_.size()));
+  ctx_.emit(PhaseEvent(workflow_, fmt::format("resuming {}: replaying {} logged search steps",
+                                              run.path().string(), logged_events_.size())));
   return Status::Ok();
 }
 
@@ -226,9 +226,16 @@ Observation SearchDriver::Complete(const CandidateRecord& c, bool replayed) {
     std::string where = workflow_ == "evolve"
                             ? fmt::format("island {}, round {}", c.island, c.round)
                             : fmt::format("after {}", c.round);
-    ctx_.log(fmt::format("[{}] {} ({}{}) {}{}", workflow_, c.id, where,
-                         c.parent.empty() ? "" : ", parent " + c.parent, c.Summary(),
-                         improved ? " -- new best" : ""));
+    RunEvent e = NoteEvent(workflow_, fmt::format("{} ({}{}) {}{}", c.id, where,
+                                                  c.parent.empty() ? "" : ", parent " + c.parent,
+                                                  c.Summary(), improved ? " -- new best" : ""));
+    e.kind = RunEvent::Kind::kVerdict;
+    e.candidate = c.id;
+    e.verdict = VerdictName(c.verdict.kind);
+    e.reason = c.verdict.reason;
+    e.seconds = c.verdict.wall_seconds;
+    if (c.passed()) e.speedup = c.fitness();
+    ctx_.emit(e);
   }
   return {c.id, c.passed(), c.fitness()};
 }
@@ -274,7 +281,9 @@ void SearchDriver::ShowStatus(const std::string& where, int planned) {
   s.best = best_;
   s.elapsed_s = elapsed_s();
   if (planned > 0 && s.done > 0) s.eta_s = s.elapsed_s / s.done * std::max(0, planned - s.done);
-  ctx_.status(FormatSearchStatus(s));
+  RunEvent e = NoteEvent(workflow_, FormatSearchStatus(s));
+  e.kind = RunEvent::Kind::kStatus;
+  ctx_.emit(e);
 }
 
 Result<WorkflowOutcome> SearchDriver::Finish(Json summary) {

@@ -83,8 +83,8 @@ Result<WorkflowOutcome> RunEvolve(const WorkflowContext& ctx) {
   AKG_RETURN_IF_ERROR(d.Start());
   int planned = search.total_planned();
   if (ss.max_candidates > 0) planned = std::min(planned, ss.max_candidates);
-  ctx.log(fmt::format("[evolve] {} islands x {} per round x {} rounds ({} candidates at most), "
-                      "seed {}", ss.islands, ss.population, ss.rounds, planned, ss.seed));
+  ctx.emit(PhaseEvent("evolve", fmt::format("{} islands x {} per round x {} rounds ({} candidates at most), "
+                      "seed {}", ss.islands, ss.population, ss.rounds, planned, ss.seed)));
   std::map<std::string, Proposal> pending;
   auto observe = [&](const Observation& o) { search.Observe(o); };
   AKG_RETURN_IF_ERROR(Replay(&d, &pending, [&](const Json& e) -> Result<std::vector<Proposal>> {
@@ -151,9 +151,9 @@ Result<WorkflowOutcome> RunAdaptiveSearch(const WorkflowContext& ctx) {
   StopRules stop({.max_candidates = ss.max_candidates, .max_wall_s = 0, .patience = ss.patience});
   SearchDriver d(ctx, "adaptive_search", AdaptiveSettingsJson(ss));
   AKG_RETURN_IF_ERROR(d.Start());
-  ctx.log(fmt::format("[adaptive_search] up to {} candidates in flight, UCB c={}, patience {}, "
+  ctx.emit(PhaseEvent("adaptive_search", fmt::format("up to {} candidates in flight, UCB c={}, patience {}, "
                       "at most {} candidates, seed {}", d.workers(), ss.ucb_c, ss.patience,
-                      ss.max_candidates, ss.seed));
+                      ss.max_candidates, ss.seed)));
   std::map<std::string, Proposal> pending;
   auto observe = [&](const Observation& o) {
     search.Observe(o);

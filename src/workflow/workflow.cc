@@ -22,27 +22,48 @@ std::string VerdictLine(const Verdict& v) {
          (v.message.empty() ? "" : " (" + v.message + ")");
 }
 
+// "[phase] <lead>passed [reason] (message)", with the verdict's fields typed.
+RunEvent VerdictEvent(const std::string& phase, const Verdict& v, const std::string& lead) {
+  RunEvent e = NoteEvent(phase, lead + VerdictLine(v));
+  e.kind = RunEvent::Kind::kVerdict;
+  e.verdict = VerdictName(v.kind);
+  e.reason = v.reason;
+  e.seconds = v.wall_seconds;
+  return e;
+}
+
 // The passing attempt's profile (and re-verification) become the run's, at the folder's top.
 Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, WorkflowOutcome* out) {
   if (!c.profile) return Status::Ok();
   const auto& ps = ctx.config->profile_settings;
-  ctx.log(fmt::format("[profile] {} warmup + {} timed runs of the kernel and the eager reference",
-                      ps.warmup_times, ps.run_times));
+  ctx.emit(PhaseEvent("profile",
+                      fmt::format("{} warmup + {} timed runs of the kernel and the eager reference",
+                                  ps.warmup_times, ps.run_times)));
   out->profile = c.profile;
   Json j = c.profile->details.is_object() ? c.profile->details : ProfileToJson(*c.profile);
   if (!c.profile->ok) j["error"] = c.profile->error;
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson("profile.json", j));
-  if (!c.profile->ok) ctx.log("[profile] failed: " + c.profile->error);
+  if (!c.profile->ok) ctx.emit(NoteEvent("profile", "failed: " + c.profile->error));
+  if (c.profile->ok) {
+    RunEvent timing = NoteEvent("profile", fmt::format("{:.4f} ms, {:.2f}x eager",
+                                                       c.profile->candidate.median_ms,
+                                                       c.profile->speedup_vs_eager));
+    timing.kind = RunEvent::Kind::kTiming;
+    timing.speedup = c.profile->speedup_vs_eager;
+    timing.seconds = c.profile->candidate.median_ms / 1000;
+    ctx.emit(timing);
+  }
   if (!c.reverification) return Status::Ok();
   std::string why;
   for (const auto& s : c.profile->suspect) why += (why.empty() ? "" : "; ") + s;
-  ctx.log("[profile] suspect result (" + why + "): re-verified with twice the trials on new seeds");
+  ctx.emit(NoteEvent("profile", "suspect result (" + why +
+                                    "): re-verified with twice the trials on new seeds"));
   out->reverification = c.reverification;
   Json r = c.reverification->details.is_object() ? c.reverification->details : Json::object();
   r["verdict"] = VerdictName(c.reverification->kind);
   r.erase("log");
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson("reverify.json", r));
-  ctx.log(std::string("[profile] re-verification: ") + VerdictName(c.reverification->kind));
+  ctx.emit(VerdictEvent("profile", *c.reverification, "re-verification: "));
   if (!c.reverification->passed()) {
     out->stop_reason = "the kernel's suspect profile failed re-verification: " +
                        c.reverification->message;
@@ -52,33 +73,52 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
 }
 
 Status RecordDesign(const WorkflowContext& ctx, WorkflowOutcome* out) {
-  ctx.log("[design] KernelDesigner is sketching the kernel");
+  ctx.emit(PhaseEvent("design", "KernelDesigner is sketching the kernel"));
   AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target, ctx.cancel}));
   AKG_RETURN_IF_ERROR(ctx.run->WriteText("design.md", design.sketch));
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson("design.json", design.hints));
-  ctx.log("\n" + design.sketch);
+  RunEvent sketch = NoteEvent("design", design.sketch);
+  sketch.kind = RunEvent::Kind::kDesign;
+  ctx.emit(sketch);
   out->design = std::move(design);
   return Status::Ok();
 }
 
 }  // namespace
 
-bool WorkflowImplemented(const std::string& name) {
-  return name == "default" || name == "coder_only" || name == "kernelgen_only" ||
-         name == "verifier_only" || name == "evolve" || name == "adaptive_search";
+const std::vector<WorkflowInfo>& Workflows() {
+  static const std::vector<WorkflowInfo> table = {
+      // name             runner                                        resume kernel verify search
+      {"default", [](const WorkflowContext& c) { return RunGenerateVerifyWorkflow(c, "default"); },
+       false, false, true, false},
+      {"coder_only",
+       [](const WorkflowContext& c) { return RunGenerateVerifyWorkflow(c, "coder_only"); },
+       false, false, true, false},
+      {"kernelgen_only", RunKernelGenOnly, false, false, false, false},
+      {"verifier_only", RunVerifierOnly, false, true, true, false},
+      {"evolve", RunEvolve, true, false, true, true},
+      {"adaptive_search", RunAdaptiveSearch, true, false, true, true},
+  };
+  return table;
+}
+
+const WorkflowInfo* FindWorkflow(const std::string& name) {
+  for (const WorkflowInfo& w : Workflows()) {
+    if (name == w.name) return &w;
+  }
+  return nullptr;
+}
+
+std::string WorkflowNames() {
+  std::string names;
+  for (const WorkflowInfo& w : Workflows()) names += (names.empty() ? "" : ", ") + std::string(w.name);
+  return names;
 }
 
 Result<WorkflowOutcome> RunWorkflow(const WorkflowContext& ctx, const std::string& workflow) {
-  if (workflow == "default" || workflow == "coder_only") {
-    return RunGenerateVerifyWorkflow(ctx, workflow);
-  }
-  if (workflow == "kernelgen_only") return RunKernelGenOnly(ctx);
-  if (workflow == "verifier_only") return RunVerifierOnly(ctx);
-  if (workflow == "evolve") return RunEvolve(ctx);
-  if (workflow == "adaptive_search") return RunAdaptiveSearch(ctx);
-  return UsageError("unknown workflow '" + workflow +
-                    "'; use default, coder_only, kernelgen_only, verifier_only, evolve or "
-                    "adaptive_search");
+  const WorkflowInfo* w = FindWorkflow(workflow);
+  if (w == nullptr) return UsageError("unknown workflow '" + workflow + "'; use " + WorkflowNames());
+  return w->run(ctx);
 }
 
 Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
@@ -114,14 +154,20 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
       out.stop_reason = "KernelGen failed: " + c.generation.message();
       return out;
     }
-    ctx.log(fmt::format("[attempt {}/{}] {}", step, ctx.config->max_steps, c.description));
+    RunEvent generated = NoteEvent("attempt", c.description);
+    generated.kind = RunEvent::Kind::kAttempt;
+    generated.attempt = step;
+    generated.of = ctx.config->max_steps;
+    ctx.emit(generated);
     if (c.interrupted) {
       out.interrupted = true;
       out.stop_reason = "interrupted";
       return out;
     }
-    ctx.log(fmt::format("[attempt {}/{}] verdict: {}", step, ctx.config->max_steps,
-                        VerdictLine(c.verdict)));
+    RunEvent verdict = VerdictEvent("attempt", c.verdict, "verdict: ");
+    verdict.attempt = step;
+    verdict.of = ctx.config->max_steps;
+    ctx.emit(verdict);
     if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
     out.attempts.push_back(AttemptOf(c, step));
     if (c.verdict.passed()) {
@@ -151,8 +197,11 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   a.description = c.description;
   a.code_path = "attempts/01/kernel.py";
   AKG_RETURN_IF_ERROR(ctx.run->WriteText(a.code_path, c.code));
-  ctx.log("[kernelgen] " + a.description);
-  ctx.log("[static] checking the kernel against the static integrity rules (nothing is run)");
+  RunEvent generated = NoteEvent("kernelgen", a.description);
+  generated.kind = RunEvent::Kind::kAttempt;
+  ctx.emit(generated);
+  ctx.emit(PhaseEvent("static",
+                      "checking the kernel against the static integrity rules (nothing is run)"));
   a.verdict = StaticCheck(ctx, a.code_path);
   Json v = a.verdict.details.is_object() ? a.verdict.details : Json::object();
   v["verdict"] = VerdictName(a.verdict.kind);
@@ -160,8 +209,9 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   v["unverified"] = true;
   v.erase("log");
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson("attempts/01/static.json", v));
-  ctx.log("[static] " + VerdictLine(a.verdict));
-  ctx.log("[kernelgen] UNVERIFIED: kernelgen_only never runs the kernel against the reference");
+  ctx.emit(VerdictEvent("static", a.verdict, ""));
+  ctx.emit(NoteEvent("kernelgen",
+                     "UNVERIFIED: kernelgen_only never runs the kernel against the reference"));
   if (!a.verdict.passed()) out.stop_reason = "the kernel breaks the static rules: " + a.verdict.message;
   out.attempts.push_back(a);
   return out;
@@ -184,14 +234,14 @@ Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx) {
   in.record.description = "the kernel from " + ctx.kernel_file.string();
   in.code = *code;
   in.write_meta = false;
-  ctx.log("[verify] " + in.record.description);
+  ctx.emit(PhaseEvent("verify", in.record.description));
   CandidateRecord c = RunCoreStep(ctx, std::move(in));
   if (c.interrupted) {
     out.interrupted = true;
     out.stop_reason = "interrupted";
     return out;
   }
-  ctx.log("[verify] verdict: " + VerdictLine(c.verdict));
+  ctx.emit(VerdictEvent("verify", c.verdict, "verdict: "));
   if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
   out.attempts.push_back(AttemptOf(c, 1));
   if (c.verdict.passed()) {

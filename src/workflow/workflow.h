@@ -28,6 +28,7 @@
 #include "verify/harness_client.h"
 #include "verify/verdict.h"
 #include "workflow/candidate.h"
+#include "workflow/run_events.h"
 
 namespace akg {
 
@@ -47,9 +48,9 @@ struct WorkflowContext {
   Json peaks;  // peak rates of the target (ArchPeaks::ToJson), null when unknown
   std::filesystem::path kernel_file;   // verifier_only: the kernel to check
   bool resume = false;                 // searches: continue the run logged in `run`
-  std::function<void(const std::string&)> log = [](const std::string&) {};  // progress lines
-  // One-line live status of a search (a terminal shows it in place); may be ignored.
-  std::function<void(const std::string&)> status = [](const std::string&) {};
+  // Progress as typed events (run_events.h): phases, attempts, verdicts, timings, a search's
+  // live status. Called from the searches' worker threads too.
+  RunEventSink emit = [](const RunEvent&) {};
   // The run's token (env/cancel.h): every harness call and LLM request of the run carries it;
   // a cancelled run stops its children and transfers and ends as interrupted. null = the root.
   const CancelToken* cancel = nullptr;
@@ -92,8 +93,20 @@ struct WorkflowOutcome {
   }
 };
 
-// The names accepted by --workflow and default_workflow, with whether this build has them.
-bool WorkflowImplemented(const std::string& name);
+// The workflows, one row each: what front ends check a request against and RunWorkflow runs.
+struct WorkflowInfo {
+  const char* name;
+  Result<WorkflowOutcome> (*run)(const WorkflowContext&);
+  bool resumable;     // --resume continues an interrupted run from its folder
+  bool needs_kernel;  // checks the user's kernel (--kernel FILE) instead of generating one
+  bool verifies;      // runs kernels against the reference (kernelgen_only does not)
+  bool search;        // many candidates over the device pool
+};
+const std::vector<WorkflowInfo>& Workflows();
+// null for a name that is not a workflow.
+const WorkflowInfo* FindWorkflow(const std::string& name);
+// "default, coder_only, ...", for messages.
+std::string WorkflowNames();
 
 // Runs any workflow by name. Errors are failures of the agent or its agents (e.g. the builtin
 // model cannot handle the task); a kernel that fails is an Attempt, not an error.

@@ -158,3 +158,17 @@ def test_ctrl_c_interrupts_with_code_130(tmp_path):
     p.communicate(timeout=30)
     assert p.returncode == 130
     assert time.monotonic() - start < 15
+
+
+def test_the_binary_finds_the_harness_python_setup_wrote_beside_it(tmp_path):
+    # No AKG_PYTHON: build/akg_python (written by scripts/setup.sh) names the interpreter.
+    beside = CLI.parent / "akg_python"
+    if not beside.exists():
+        pytest.skip(f"{beside} is missing (built without scripts/setup.sh)")
+    env = {k: v for k, v in cli_env().items() if k != "AKG_PYTHON"}
+    r = subprocess.run([str(CLI), "op", *CPU_TARGET, "--intent", "Generate a relu kernel",
+                        "--workflow", "kernelgen_only", "--out", str(tmp_path / "run")],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "cannot import torch" not in r.stderr
+    assert (tmp_path / "run" / "kernel.py").exists()
