@@ -10,7 +10,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 apt_packages=(cmake g++ make pkg-config libgtest-dev libgmock-dev nlohmann-json3-dev
-              libyaml-cpp-dev libcli11-dev libfmt-dev libcurl4-openssl-dev python3-venv)
+              libyaml-cpp-dev libcli11-dev libfmt-dev libcurl4-openssl-dev libsqlite3-dev
+              libedit-dev python3-venv)
+# The tests also drive a headless browser (the HTML report's page test).
+if [ "${AKG_SETUP_TESTS:-0}" = 1 ]; then apt_packages+=(chromium); fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

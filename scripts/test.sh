@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/setup.sh
+AKG_SETUP_TESTS=1 scripts/setup.sh
 export AKG_PYTHON="$(cat build/akg_python)"
 echo "[test] C++ unit tests"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 120)

@@ -9,8 +9,13 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include "cli/interactive.h"
+#include "cli/line_reader.h"
 #include "cli/op_command.h"
+#include "cli/report_command.h"
+#include "cli/runs_command.h"
 #include "env/cancel.h"
 #include "env/env.h"
 
@@ -68,10 +73,18 @@ std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
                   "continue an interrupted evolve or adaptive_search run from its folder");
   cmd->add_option("--config", o->config_file, "YAML overriding configs/<dsl>.yaml key by key");
   cmd->add_option("--out", o->out_dir, "run folder (default: <log_dir>/<time>-<task>-<dsl>)");
-  cmd->add_flag("--yes,-y", o->yes, "never ask for confirmation");
+  cmd->add_flag("--yes,-y", o->yes, "interactive session: run each task without asking");
+  cmd->add_flag("--json", o->json,
+                "print the result (exit code, run folder, report.json) as JSON on stdout; "
+                "progress goes to stderr");
   cmd->footer(kOpExamples);
   return [o] {
     akg::SystemEnv env;
+    bool no_task = o->task_file.empty() && o->intent.empty() && o->resume.empty() && !o->json;
+    if (no_task && env.StdinIsTerminal() && env.StdoutIsTerminal()) {
+      auto reader = akg::MakeLibeditReader(akg::InteractiveHistoryPath(env));
+      return akg::RunInteractiveSession(*o, &env, reader.get(), std::cout, std::cerr);
+    }
     akg::OpDeps deps{&env, &std::cout, &std::cerr};
     return akg::RunOpCommand(*o, deps);
   };
@@ -81,12 +94,16 @@ std::function<int()> SetupOp(CLI::App* cmd, akg::OpOptions* o) {
 
 int main(int argc, char** argv) {
   CLI::App app{"AKG Kernel Agent: writes, verifies and profiles compute kernels"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   akg::OpOptions op;
   op.command_line = JoinArgs(argc, argv);
   const std::vector<Subcommand> subcommands = {
       {"op", "write a verified, profiled kernel for one task",
        [&op](CLI::App* cmd) { return SetupOp(cmd, &op); }},
+      {"runs", "list finished runs from the run history (runs show ID: one run)",
+       akg::SetupRunsCommand},
+      {"report", "write one self-contained HTML page for a run (its folder or run ID)",
+       akg::SetupReportCommand},
   };
   std::function<int()> run;
   for (const auto& sc : subcommands) {
@@ -101,8 +118,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "akg_cli: error: " << e.what() << "; see akg_cli op --help\n";
+    auto given = app.get_subcommands();
+    std::string help = given.empty() ? "akg_cli --help" : "akg_cli " + given.front()->get_name() + " --help";
+    std::cerr << "akg_cli: error: " << e.what() << "; see " << help << "\n";
     return 2;
+  }
+  if (!run) {  // no subcommand: say what there is
+    std::cout << "usage: akg_cli SUBCOMMAND [OPTIONS]   (akg_cli SUBCOMMAND --help for its options)\n\n";
+    for (const auto& sc : subcommands) std::cout << fmt::format("  {:<8} {}\n", sc.name, sc.description);
+    return 0;
   }
   std::signal(SIGINT, OnSigint);
   std::signal(SIGTERM, OnSigint);

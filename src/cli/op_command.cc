@@ -4,6 +4,7 @@
 #include <mutex>
 #include <ostream>
 
+#include "core/json.h"
 #include "session/run.h"
 #include "session/run_manifest.h"
 #include "session/session.h"
@@ -20,9 +21,11 @@ int ExitCodeFor(const Status& s) {
   return 2;
 }
 
-int Fail(const OpDeps& deps, const Status& s) {
+int Fail(const OpOptions& o, const OpDeps& deps, const Status& s) {
   *deps.err << "akg_cli: error: " << s.message() << "\n";
-  return ExitCodeFor(s);
+  int code = ExitCodeFor(s);
+  if (o.json) *deps.out << Json{{"exit_code", code}, {"error", s.message()}}.dump(2) << "\n";
+  return code;
 }
 
 struct Plan {
@@ -60,7 +63,8 @@ Result<Plan> PlanFromFlags(const OpOptions& o, Env* env) {
   AKG_RETURN_IF_ERROR(ValidateTarget(p.session.target).status());
   AKG_RETURN_IF_ERROR(ParseDevices(o.devices).status());
   if (o.task_file.empty() == o.intent.empty()) {
-    return UsageError("give exactly one of --task FILE or --intent TEXT");
+    return UsageError("give exactly one of --task FILE or --intent TEXT (on a terminal, without "
+                      "either, op starts an interactive session)");
   }
   if (!o.intent.empty()) {
     p.run.task = {TaskInput::Kind::kSentence, o.intent};
@@ -83,7 +87,7 @@ Result<Plan> PlanFromFlags(const OpOptions& o, Env* env) {
 
 int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
   auto plan = PlanFromFlags(given, deps.env);
-  if (!plan.ok()) return Fail(deps, plan.status());
+  if (!plan.ok()) return Fail(given, deps, plan.status());
   auto note_mu = std::make_shared<std::mutex>();
   std::ostream* err = deps.err;
   NoteSink notes = [err, note_mu](const std::string& note) {
@@ -91,9 +95,10 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
     *err << "akg_cli: note: " << note << "\n";
   };
   auto session = Session::Open(plan->session, deps.env, notes);
-  if (!session.ok()) return Fail(deps, session.status());
+  if (!session.ok()) return Fail(given, deps, session.status());
 
-  Progress progress(deps.out, deps.env->StdoutIsTerminal());
+  // --json keeps stdout for the result: progress goes where the notes go.
+  Progress progress(given.json ? deps.err : deps.out, !given.json && deps.env->StdoutIsTerminal());
   RunEventSink print = [&progress](const RunEvent& e) {
     if (e.kind == RunEvent::Kind::kStatus) {
       progress.Status(FormatRunEvent(e));
@@ -102,11 +107,17 @@ int RunOpCommand(const OpOptions& given, const OpDeps& deps) {
     }
   };
   Run run(session->get(), plan->run, print);
-  if (Status checked = run.Check(); !checked.ok()) return Fail(deps, checked);
+  if (Status checked = run.Check(); !checked.ok()) return Fail(given, deps, checked);
   auto result = run.Execute();
   progress.Finish();
-  if (!result.ok()) return Fail(deps, result.status());
-  *deps.out << "\n" << result->final_table;
+  if (!result.ok()) return Fail(given, deps, result.status());
+  if (given.json) {
+    *deps.out << Json{{"exit_code", result->exit_code}, {"run_folder", result->folder.string()},
+                      {"report", result->report}}.dump(2)
+              << "\n";
+  } else {
+    *deps.out << "\n" << result->final_table;
+  }
   return result->exit_code;
 }
 

@@ -34,7 +34,8 @@ struct OpOptions {
   std::string replay;                  // --replay: a run folder whose LLM transcript serves every call
   std::string config_file;             // --config, overrides configs/<dsl>.yaml key by key
   std::string out_dir;                 // --out: the run folder ("" = <log_dir>/<stamp>-...)
-  bool yes = false;                    // --yes: never ask (no prompts exist yet)
+  bool yes = false;                    // --yes: never ask (the interactive session's confirm)
+  bool json = false;                   // --json: the result as JSON on stdout, progress on stderr
   std::string command_line;            // for the report
 };
 
@@ -45,6 +46,8 @@ struct OpDeps {
 };
 
 // Exit codes: 0 a verified kernel, 1 none found, 2 usage/config/input error, 130 interrupted.
+// With --json, stdout holds one JSON object: {"exit_code", "run_folder", "report"} (report.json's
+// content), or {"exit_code", "error"}; progress and notes go to stderr.
 int RunOpCommand(const OpOptions& options, const OpDeps& deps);
 
 }  // namespace akg

@@ -307,8 +307,14 @@ Status ApplySettingsYaml(const std::string& yaml_text, const std::string& file,
         if (!item.IsScalar()) return Bad(w, k, "a list of folders");
         settings->skills_dirs.emplace_back(ExpandHome(item.Scalar(), env));
       }
+    } else if (k == "history_db") {
+      AKG_ASSIGN_OR_RETURN(std::string db, Scalar<std::string>(w, k, v, "a file path"));
+      if (db.empty()) return Bad(w, k, "a file path");
+      // Relative to the file that says it, not to wherever akg_cli happens to run.
+      fs::path path = ExpandHome(db, env);
+      settings->history_db = path.is_absolute() ? path : fs::path(file).parent_path() / path;
     } else {
-      return Unknown(w, k, {"models", "levels", "budget", "skills_dirs"});
+      return Unknown(w, k, {"models", "levels", "budget", "skills_dirs", "history_db"});
     }
   }
   for (const auto& [level, name] : settings->levels) {

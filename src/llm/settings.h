@@ -25,6 +25,9 @@
 //   levels: {complex: deepseek, standard: deepseek, fast: deepseek}
 //   budget: {tokens: 2000000, cost: 5.0, wall_s: 3600}
 //   skills_dirs: [~/my-skills]
+//   history_db: ~/akg/history.db     # the run history (store/history.h); a relative path is
+//                                    # taken from the settings file's folder; default
+//                                    # $XDG_DATA_HOME/akg/history.db or ~/.local/share/akg/history.db
 //
 // Environment, per level L in COMPLEX / STANDARD / FAST: AKG_L_MODEL (defines the level from
 // the environment; without it the other AKG_L_* variables are ignored), AKG_L_BASE_URL, AKG_L_API_KEY, AKG_L_PROVIDER (default openai,
@@ -57,6 +60,7 @@ struct LlmSettings {
   std::map<std::string, std::string> levels;  // level -> model name
   LlmBudget budget;
   std::vector<std::filesystem::path> skills_dirs;
+  std::filesystem::path history_db;  // the run history file; "" = DefaultHistoryPath (store/history.h)
   std::vector<std::string> sources;  // files and variables that contributed, for the report
 };
 

@@ -134,6 +134,23 @@ TEST(LlmSettings, ProjectFileOverridesUserFile) {
   fs::remove_all(root);
 }
 
+TEST(LlmSettings, HistoryDbExpandsHomeAndIsTakenFromTheSettingsFilesFolder) {
+  auto env = FakeEnv({{"HOME", "/home/u"}});
+  LlmSettings s;
+  ASSERT_TRUE(ApplySettingsYaml("history_db: ~/akg/h.db\n", "/x/settings.yaml", env, &s).ok());
+  EXPECT_EQ(s.history_db, std::filesystem::path("/home/u/akg/h.db"));
+  ASSERT_TRUE(ApplySettingsYaml("history_db: runs.db\n", "/proj/.akg/settings.yaml", env, &s).ok());
+  EXPECT_EQ(s.history_db, std::filesystem::path("/proj/.akg/runs.db"));
+
+  auto st = ApplySettingsYaml("history_db: [a, b]\n", "p.yaml", env, &s);
+  EXPECT_NE(st.message().find("key 'history_db' in p.yaml must be a file path"), std::string::npos)
+      << st.message();
+  st = ApplySettingsYaml("history_db: ''\n", "p.yaml", env, &s);
+  EXPECT_FALSE(st.ok());
+  st = ApplySettingsYaml("histroy_db: x\n", "p.yaml", env, &s);
+  EXPECT_NE(st.message().find("history_db"), std::string::npos) << st.message();  // in the known list
+}
+
 TEST(LlmSettings, RedactsKeys) {
   EXPECT_EQ(RedactSecrets("key sk-abcdef and sk-abcdef", {"sk-abcdef", "ab"}),
             "key [redacted] and [redacted]");

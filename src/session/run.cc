@@ -9,6 +9,7 @@
 #include "agents/task_constructor.h"
 #include "core/files.h"
 #include "session/run_manifest.h"
+#include "store/history.h"
 #include "store/report.h"
 #include "store/standalone.h"
 
@@ -239,6 +240,16 @@ Result<RunResult> Run::Finish(const RunFolder& run, const AgentSet& agents, Work
   result.report = BuildReportJson(summary);
   AKG_RETURN_IF_ERROR(run.WriteJson("report.json", result.report));
   AKG_RETURN_IF_ERROR(run.WriteText("report.md", BuildReportMarkdown(summary)));
+  // The history is a convenience over the run folders: failing to write it never fails the run.
+  std::string note;
+  const fs::path& db = session_->llm_settings().history_db;
+  auto history = RunHistory::Open(db.empty() ? DefaultHistoryPath(session_->env()) : db, &note);
+  if (!note.empty()) session_->notes()("run history: " + note);
+  Status recorded = history.status();
+  if (history.ok()) {
+    recorded = (*history)->Record(HistoryRunFromReport(result.report, run.path())).status();
+  }
+  if (!recorded.ok()) session_->notes()("run history: " + recorded.message());
   result.final_table = FormatFinalTable(summary);
   result.exit_code = ExitCodeOf(o);
   return result;

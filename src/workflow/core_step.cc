@@ -178,6 +178,7 @@ CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in) {
       c.verdict.message = "cannot write the kernel: " + s.message();
       return c;
     }
+    if (in.on_kernel) in.on_kernel(c);
     if (ctx.cancelled()) {
       c.interrupted = true;
       return c;
@@ -189,9 +190,11 @@ CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in) {
       DevicePool::Lease lease = ctx.pool->Acquire();
       c.device = lease.label();
       c.wait_device_s = lease.waited_s();
+      if (in.on_measure) in.on_measure(c.device);
       Measure(ctx, lease.harness(), in.profile, &c);
     } else {
       c.device = ctx.harness->options().device;
+      if (in.on_measure) in.on_measure(c.device);
       Measure(ctx, ctx.harness, in.profile, &c);
     }
   }

@@ -9,6 +9,7 @@
 // step itself never fails, so one bad candidate never stops a search.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,10 @@ struct StepInput {
   std::optional<std::string> code;   // an existing kernel (verifier_only): no generation
   bool profile = true;               // profile (and re-verify) a kernel that passes
   bool write_meta = true;            // meta.json (searches)
+  // Progress hooks (may be empty): the kernel exists (generated or given), and a device was
+  // taken for its verify (the device's label), so a front end can say what runs now.
+  std::function<void(const CandidateRecord&)> on_kernel;
+  std::function<void(const std::string& device)> on_measure;
 };
 
 CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in);

@@ -148,17 +148,23 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     in.gen.attempt = step;
     in.gen.history = history;
     in.write_meta = false;
+    auto attempt_event = [&ctx, step](RunEvent::Kind kind, std::string text) {
+      RunEvent e = NoteEvent("attempt", std::move(text));
+      e.kind = kind;
+      e.attempt = step;
+      e.of = ctx.config->max_steps;
+      ctx.emit(e);
+    };
+    in.on_kernel = [&](const CandidateRecord& r) { attempt_event(RunEvent::Kind::kAttempt, r.description); };
+    in.on_measure = [&](const std::string& device) {
+      attempt_event(RunEvent::Kind::kPhase, "verifying on " + device);
+    };
     CandidateRecord c = RunCoreStep(ctx, std::move(in));
     if (!c.generation.ok()) {
       if (step == 1) return c.generation;  // nothing was produced: an error of the agent
       out.stop_reason = "KernelGen failed: " + c.generation.message();
       return out;
     }
-    RunEvent generated = NoteEvent("attempt", c.description);
-    generated.kind = RunEvent::Kind::kAttempt;
-    generated.attempt = step;
-    generated.of = ctx.config->max_steps;
-    ctx.emit(generated);
     if (c.interrupted) {
       out.interrupted = true;
       out.stop_reason = "interrupted";

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,14 @@ CPU_TARGET = ["--framework", "torch", "--backend", "cpu", "--arch", "x86_64", "-
 CUDA_TRITON = ["--framework", "torch", "--backend", "cuda", "--arch", "h100", "--dsl", "triton_cuda"]
 
 
+# The tests' runs go into a history of their own, never the developer's (~/.local/share/akg).
+TEST_DATA_HOME = tempfile.mkdtemp(prefix="akg-e2e-data-")
+
+
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("AKG_PYTHON", sys.executable)
+    env["XDG_DATA_HOME"] = TEST_DATA_HOME
     env.update(extra or {})
     return env
 

@@ -172,3 +172,31 @@ def test_the_binary_finds_the_harness_python_setup_wrote_beside_it(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "cannot import torch" not in r.stderr
     assert (tmp_path / "run" / "kernel.py").exists()
+
+
+def test_json_puts_the_result_alone_on_stdout_and_progress_on_stderr(run_cli, tmp_path):
+    r = run_cli("op", *CPU_TARGET, "--intent", "Generate a relu kernel", "--workflow",
+                "kernelgen_only", "--out", str(tmp_path / "run"), "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["exit_code"] == 0
+    assert result["run_folder"] == str(tmp_path / "run")
+    assert result["report"]["workflow"] == "kernelgen_only"
+    assert "[kernelgen]" in r.stderr and "[kernelgen]" not in r.stdout
+    bad = run_cli("op", *CPU_TARGET[:-1], "nope", "--intent", "x", "--json")
+    assert bad.returncode == 2
+    assert json.loads(bad.stdout)["exit_code"] == 2
+    assert "unknown DSL" in json.loads(bad.stdout)["error"]
+
+
+def test_no_subcommand_lists_the_subcommands(run_cli):
+    r = run_cli()
+    assert r.returncode == 0
+    for name in ("op", "runs", "report"):
+        assert f"  {name} " in r.stdout
+
+
+def test_op_without_a_task_off_a_terminal_says_how_to_start_the_session(run_cli):
+    r = run_cli("op", *CPU_TARGET)  # stdin and stdout are pipes here
+    assert r.returncode == 2
+    assert "interactive session" in r.stderr
