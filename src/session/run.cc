@@ -1,4 +1,5 @@
 #include "session/run.h"
+#include "store/run_folder.h"
 
 #include <cctype>
 #include <system_error>
@@ -154,10 +155,10 @@ Result<RunFolder> Run::OpenFolder() {
                                              session_->target().dsl)
                       : fs::path(request_.out_dir);
   AKG_ASSIGN_OR_RETURN(RunFolder run, RunFolder::Create(path));
-  AKG_RETURN_IF_ERROR(run.WriteText("task.py", task_->source));
-  AKG_RETURN_IF_ERROR(run.WriteJson("inspect.json", task_->inspection));
+  AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::kTask, task_->source));
+  AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::kInspect, task_->inspection));
   AKG_RETURN_IF_ERROR(WriteRunManifest(run, session_->options(), workflow_, task_->name));
-  task_->task_path = run.Resolve("task.py");
+  task_->task_path = run.Resolve(RunFiles::kTask);
   return run;
 }
 
@@ -234,12 +235,12 @@ Result<RunResult> Run::Finish(const RunFolder& run, const AgentSet& agents, Work
     std::string header = unverified ? "# UNVERIFIED: written by the kernelgen_only workflow and "
                                       "never run against the reference.\n"
                                     : "";
-    AKG_RETURN_IF_ERROR(run.WriteText("kernel.py", header + InlineNativeLoader(code, loader)));
-    summary.final_kernel = "kernel.py";
+    AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::kKernel, header + InlineNativeLoader(code, loader)));
+    summary.final_kernel = RunFiles::kKernel;
   }
   result.report = BuildReportJson(summary);
-  AKG_RETURN_IF_ERROR(run.WriteJson("report.json", result.report));
-  AKG_RETURN_IF_ERROR(run.WriteText("report.md", BuildReportMarkdown(summary)));
+  AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::kReport, result.report));
+  AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::kReportMarkdown, BuildReportMarkdown(summary)));
   // The history is a convenience over the run folders: failing to write it never fails the run.
   std::string note;
   const fs::path& db = session_->llm_settings().history_db;

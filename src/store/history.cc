@@ -1,4 +1,5 @@
 #include "store/history.h"
+#include "store/run_folder.h"
 
 #include <sqlite3.h>
 
@@ -242,7 +243,7 @@ void ReadProfile(const Json& p, double* vs_eager, double* vs_compile, double* me
 HistoryCandidate FromSearchCandidate(const Json& c) {
   HistoryCandidate h;
   h.id = StringOr(c, "id", "");
-  h.kernel = StringOr(c, "dir", "candidates/" + h.id) + "/kernel.py";
+  h.kernel = RunFiles::In(StringOr(c, "dir", RunFiles::CandidateDir(h.id)), RunFiles::kKernel);
   const Json& re = At(c, "reverification");
   const Json& v = re.is_object() && !Flag(c, "passed") ? re : At(c, "verify");
   h.verdict = StringOr(v, "verdict", "");
@@ -394,7 +395,7 @@ HistoryRun HistoryRunFromReport(const Json& report, const fs::path& run_folder) 
   HistoryRun r;
   const Json& target = At(report, "target");
   r.task_name = StringOr(At(report, "task"), "name", "");
-  if (auto text = ReadFile(run_folder / "task.py"); text.ok()) r.task_hash = Fnv1a64(*text);
+  if (auto text = ReadFile(run_folder / RunFiles::kTask); text.ok()) r.task_hash = Fnv1a64(*text);
   r.framework = StringOr(target, "framework", "");
   r.backend = StringOr(target, "backend", "");
   r.arch = StringOr(target, "arch", "");

@@ -1,4 +1,5 @@
 #include "store/html_report.h"
+#include "store/run_folder.h"
 
 #include <algorithm>
 #include <array>
@@ -357,7 +358,7 @@ Entry EntryFromAttempt(const Json& a, std::string id, const fs::path& profile) {
 std::vector<Entry> LoadCandidates(const RunData& run) {
   std::vector<Entry> out;
   for (const auto& d : SortedSubfolders(run.dir / "candidates")) {
-    Json meta = ReadJsonOr(d / "meta.json");
+    Json meta = ReadJsonOr(d / RunFiles::kMeta);
     if (At(meta, "id").is_string()) out.push_back(EntryFromCandidate(meta));
   }
   if (out.empty()) {
@@ -372,13 +373,13 @@ std::vector<Entry> LoadAttempts(const RunData& run) {
   std::vector<Entry> out;
   for (const Json& a : At(run.report, "attempts")) {
     fs::path folder = fs::path(StringOr(a, "kernel", "")).parent_path();
-    out.push_back(EntryFromAttempt(a, Text(At(a, "attempt")), run.dir / folder / "profile.json"));
+    out.push_back(EntryFromAttempt(a, Text(At(a, "attempt")), run.dir / folder / RunFiles::kProfile));
   }
   if (!out.empty()) return out;
   for (const auto& d : SortedSubfolders(run.dir / "attempts")) {
-    Json v = ReadJsonOr(d / "verify.json");
+    Json v = ReadJsonOr(d / RunFiles::kVerify);
     std::string id = std::to_string(std::atoi(d.filename().string().c_str()));
-    if (v.is_object()) out.push_back(EntryFromAttempt(v, id, d / "profile.json"));
+    if (v.is_object()) out.push_back(EntryFromAttempt(v, id, d / RunFiles::kProfile));
   }
   return out;
 }
@@ -400,11 +401,11 @@ Result<RunData> LoadRun(const fs::path& dir) {
                           "its final table names)";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return InputError("'" + dir.string() + "' is not a folder" + fix);
-  auto text = ReadFile(dir / "report.json");
+  auto text = ReadFile(dir / RunFiles::kReport);
   if (!text.ok()) {
     return InputError("'" + dir.string() + "' is not a run folder (it holds no report.json)" + fix);
   }
-  auto report = ParseJson(*text, (dir / "report.json").string());
+  auto report = ParseJson(*text, (dir / RunFiles::kReport).string());
   if (!report.ok() || !report->is_object()) {
     return InputError("'" + dir.string() + "' has a report.json that is not a JSON object (" +
                       (report.ok() ? "wrong type" : report.status().message()) +
@@ -413,15 +414,15 @@ Result<RunData> LoadRun(const fs::path& dir) {
   RunData run;
   run.dir = dir;
   run.report = std::move(report).value();
-  run.inspect = ReadJsonOr(dir / "inspect.json");
-  if (auto t = ReadFile(dir / "task.py"); t.ok()) run.task_py = *t;
-  run.kernel_name = StringOr(run.report, "final_kernel", "kernel.py");
+  run.inspect = ReadJsonOr(dir / RunFiles::kInspect);
+  if (auto t = ReadFile(dir / RunFiles::kTask); t.ok()) run.task_py = *t;
+  run.kernel_name = StringOr(run.report, "final_kernel", RunFiles::kKernel);
   if (auto k = ReadFile(dir / run.kernel_name); k.ok()) run.kernel_py = *k;
   std::string workflow = StringOr(run.report, "workflow", "");
   run.evolve = workflow == "evolve";
   run.search = At(run.report, "search").is_object() || run.evolve || workflow == "adaptive_search";
   run.entries = run.search ? LoadCandidates(run) : LoadAttempts(run);
-  run.log = ReadJsonLines(dir / "search_log.jsonl");
+  run.log = ReadJsonLines(dir / RunFiles::kSearchLog);
   return run;
 }
 
@@ -770,7 +771,7 @@ std::string TaskSection(const RunData& r) {
   };
   return Tag("h2", "Task: " + HtmlEscape(StringOr(task, "name", "?"))) +
          TensorTable("inputs", list("inputs")) + TensorTable("outputs", list("outputs")) +
-         Tag("h3", "task.py") +
+         Tag("h3", RunFiles::kTask) +
          (r.task_py ? CodeBlock(*r.task_py) : Muted("task.py is not in the folder"));
 }
 

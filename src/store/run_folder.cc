@@ -1,5 +1,7 @@
 #include "store/run_folder.h"
 
+#include <cstdio>
+
 #include "core/files.h"
 
 namespace akg {
@@ -39,5 +41,13 @@ std::filesystem::path DefaultRunFolderPath(const std::filesystem::path& log_dir,
   for (char c : task_name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '-';
   return log_dir / (utc_stamp + "-" + safe + "-" + dsl);
 }
+
+std::string RunFiles::AttemptDir(int number) {
+  char dir[32];
+  std::snprintf(dir, sizeof dir, "attempts/%02d", number);
+  return dir;
+}
+
+std::string RunFiles::CandidateDir(const std::string& id) { return "candidates/" + id; }
 
 }  // namespace akg

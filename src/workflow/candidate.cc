@@ -176,4 +176,10 @@ Result<CandidateRecord> CandidateFromJson(const Json& j) {
   return c;
 }
 
+Json ProfileFileJson(const ProfileResult& p) {
+  Json j = p.details.is_object() ? p.details : ProfileToJson(p);
+  if (!p.ok) j["error"] = p.error;
+  return j;
+}
+
 }  // namespace akg

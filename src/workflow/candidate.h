@@ -16,6 +16,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "store/run_folder.h"
 #include "verify/verdict.h"
 
 namespace akg {
@@ -45,7 +46,7 @@ struct CandidateRecord {
   bool interrupted = false;               // stopped by Ctrl-C: not complete
   bool skipped = false;                   // never started (the search had stopped)
 
-  std::string code_path() const { return dir + "/kernel.py"; }
+  std::string code_path() const { return RunFiles::In(dir, RunFiles::kKernel); }
   // Verified, and re-verified if its profile was suspect.
   bool passed() const;
   // Speedup vs eager of a passed, profiled kernel; 0 otherwise.
@@ -63,6 +64,10 @@ Json BuildJson(const CandidateRecord& c);
 Result<CandidateRecord> CandidateFromJson(const Json& j);
 
 Json ProfileToJson(const ProfileResult& p);
+// What a profile.json holds, in a candidate's folder and at the run's top, for every workflow:
+// the harness's own result (every figure it measured), else ProfileToJson; with "error" when
+// the profile failed.
+Json ProfileFileJson(const ProfileResult& p);
 ProfileResult ProfileFromJson(const Json& j);
 
 }  // namespace akg

@@ -1,4 +1,5 @@
 #include "workflow/core_step.h"
+#include "store/run_folder.h"
 
 #include <exception>
 
@@ -48,19 +49,17 @@ Status WriteRecordFiles(const WorkflowContext& ctx, const CandidateRecord& c, bo
   if (c.generation.ok()) {
     Json verify = VerdictFileJson(c.verdict, c.description);
     if (!c.build_outcome.empty()) verify["build"] = BuildJson(c);  // why a build was deferred
-    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/verify.json", verify));
-    AKG_RETURN_IF_ERROR(run.WriteText(c.dir + "/verify.log", c.verdict.log));
+    AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::In(c.dir, RunFiles::kVerify), verify));
+    AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::In(c.dir, RunFiles::kVerifyLog), c.verdict.log));
   }
   if (c.profile) {
-    Json j = c.profile->details.is_object() ? c.profile->details : ProfileToJson(*c.profile);
-    if (!c.profile->ok) j["error"] = c.profile->error;
-    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/profile.json", j));
-    if (!c.profile->log.empty()) AKG_RETURN_IF_ERROR(run.WriteText(c.dir + "/profile.log", c.profile->log));
+    AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::In(c.dir, RunFiles::kProfile), ProfileFileJson(*c.profile)));
+    if (!c.profile->log.empty()) AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::In(c.dir, RunFiles::kProfileLog), c.profile->log));
   }
   if (c.reverification) {
-    AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/reverify.json", VerdictFileJson(*c.reverification, "")));
+    AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::In(c.dir, RunFiles::kReverify), VerdictFileJson(*c.reverification, "")));
   }
-  if (meta) AKG_RETURN_IF_ERROR(run.WriteJson(c.dir + "/meta.json", CandidateToJson(c)));
+  if (meta) AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::In(c.dir, RunFiles::kMeta), CandidateToJson(c)));
   return Status::Ok();
 }
 
@@ -93,7 +92,7 @@ VerifyRequest MakeVerifyRequest(const WorkflowContext& ctx, const std::string& c
                                 bool reverify) {
   const auto& vs = ctx.config->verify_settings;
   VerifyRequest req;
-  req.task_path = ctx.run->Resolve("task.py");
+  req.task_path = ctx.run->Resolve(RunFiles::kTask);
   req.candidate_path = ctx.run->Resolve(code_path);
   req.dsl = ctx.target.dsl;
   req.seed = vs.seed + (reverify ? kReverifySeedOffset : 0);
@@ -112,7 +111,7 @@ VerifyRequest MakeVerifyRequest(const WorkflowContext& ctx, const std::string& c
 ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string& code_path) {
   const auto& ps = ctx.config->profile_settings;
   ProfileRequest req;
-  req.task_path = ctx.run->Resolve("task.py");
+  req.task_path = ctx.run->Resolve(RunFiles::kTask);
   req.candidate_path = ctx.run->Resolve(code_path);
   req.dsl = ctx.target.dsl;
   req.seed = ctx.config->verify_settings.seed;

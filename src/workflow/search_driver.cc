@@ -1,4 +1,5 @@
 #include "workflow/search_driver.h"
+#include "store/run_folder.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -17,7 +18,7 @@ namespace {
 
 // One JSON object a line: the header ({workflow, settings}), then one ask/tell call a line,
 // appended as it happens (a torn last line from a crash is ignored on resume).
-constexpr const char* kLogFile = "search_log.jsonl";
+constexpr const char* kLogFile = RunFiles::kSearchLog;
 constexpr size_t kFeedbackLogChars = 4000;  // tail of a failure's log shown to KernelGen
 
 // What a worker needs for one candidate; owns what the GenRequest points to.
@@ -52,16 +53,16 @@ Status SearchDriver::Start() {
   start_s_ = ClockOf(ctx_)->NowSeconds();
   const RunFolder& run = *ctx_.run;
   if (ctx_.designer != nullptr) {
-    if (ctx_.resume && std::filesystem::exists(run.Resolve("design.json"))) {
-      AKG_ASSIGN_OR_RETURN(std::string sketch, ReadFile(run.Resolve("design.md")));
-      AKG_ASSIGN_OR_RETURN(std::string hints, ReadFile(run.Resolve("design.json")));
-      AKG_ASSIGN_OR_RETURN(Json h, ParseJson(hints, run.Resolve("design.json").string()));
+    if (ctx_.resume && std::filesystem::exists(run.Resolve(RunFiles::kDesignHints))) {
+      AKG_ASSIGN_OR_RETURN(std::string sketch, ReadFile(run.Resolve(RunFiles::kDesign)));
+      AKG_ASSIGN_OR_RETURN(std::string hints, ReadFile(run.Resolve(RunFiles::kDesignHints)));
+      AKG_ASSIGN_OR_RETURN(Json h, ParseJson(hints, run.Resolve(RunFiles::kDesignHints).string()));
       design_ = Design{sketch, h};
     } else {
       ctx_.emit(PhaseEvent("design", "KernelDesigner is sketching the kernel"));
       AKG_ASSIGN_OR_RETURN(Design d, ctx_.designer->MakeDesign({ctx_.task, ctx_.target, ctx_.cancel}));
-      AKG_RETURN_IF_ERROR(run.WriteText("design.md", d.sketch));
-      AKG_RETURN_IF_ERROR(run.WriteJson("design.json", d.hints));
+      AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::kDesign, d.sketch));
+      AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::kDesignHints, d.hints));
       design_ = std::move(d);
     }
   }
@@ -114,7 +115,7 @@ Status SearchDriver::Log(const Json& event) {
 }
 
 Result<CandidateRecord> SearchDriver::LoadCompleted(const std::string& id) {
-  auto path = ctx_.run->Resolve("candidates/" + id + "/meta.json");
+  auto path = ctx_.run->Resolve(RunFiles::In(RunFiles::CandidateDir(id), RunFiles::kMeta));
   AKG_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   AKG_ASSIGN_OR_RETURN(Json j, ParseJson(text, path.string()));
   return CandidateFromJson(j);
@@ -126,7 +127,7 @@ std::vector<Feedback> SearchDriver::FeedbackOf(const std::vector<std::string>& i
     auto it = done_.find(id);
     if (it == done_.end()) continue;
     const CandidateRecord& c = it->second;
-    auto log = ReadFile(ctx_.run->Resolve(c.dir + "/verify.log"));
+    auto log = ReadFile(ctx_.run->Resolve(RunFiles::In(c.dir, RunFiles::kVerifyLog)));
     out.push_back({VerdictName(c.verdict.kind), c.Summary(),
                    Tail(log.ok() ? *log : c.verdict.log, kFeedbackLogChars), c.verdict.reason});
   }
@@ -179,7 +180,7 @@ void SearchDriver::Submit(const Proposal& p) {
   }
   CandidateRecord base;
   base.id = p.id;
-  base.dir = "candidates/" + p.id;
+  base.dir = RunFiles::CandidateDir(p.id);
   base.island = p.island;
   base.round = p.round;
   base.parent = p.parent;
@@ -315,7 +316,7 @@ Result<WorkflowOutcome> SearchDriver::Finish(Json summary) {
     out.passing_attempt = best + 1;
     out.profile = b.profile;
     out.reverification = b.reverification;
-    if (b.profile) AKG_RETURN_IF_ERROR(ctx_.run->WriteJson("profile.json", ProfileToJson(*b.profile)));
+    if (b.profile) AKG_RETURN_IF_ERROR(ctx_.run->WriteJson(RunFiles::kProfile, ProfileFileJson(*b.profile)));
   } else if (out.stop_reason.empty()) {
     out.stop_reason = "no candidate passed verification";
   }

@@ -355,3 +355,23 @@ TEST_F(SearchWorkflowTest, VerifierOnlyVerifiesAndProfilesTheGivenKernel) {
 
 }  // namespace
 }  // namespace akg
+
+namespace akg {
+namespace {
+
+// One record shape for every workflow: a search's top-level profile.json is its best
+// candidate's own file (the harness's figures), as a default run's is its passing attempt's.
+TEST_F(SearchWorkflowTest, TheTopProfileJsonIsTheBestCandidatesOwn) {
+  auto out = RunEvolve(Context("whole"));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_GT(out->passing_attempt, 0);
+  const CandidateRecord& best = out->candidates[out->passing_attempt - 1];
+  auto top = ReadFile(runs_[0]->Resolve(RunFiles::kProfile));
+  auto own = ReadFile(runs_[0]->Resolve(RunFiles::In(best.dir, RunFiles::kProfile)));
+  ASSERT_TRUE(top.ok() && own.ok());
+  EXPECT_EQ(*top, *own);
+  EXPECT_NE(top->find("timing_method"), std::string::npos);  // the harness's keys
+}
+
+}  // namespace
+}  // namespace akg

@@ -1,4 +1,5 @@
 #include "workflow/workflow.h"
+#include "store/run_folder.h"
 
 #include <fmt/format.h>
 
@@ -40,9 +41,7 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
                       fmt::format("{} warmup + {} timed runs of the kernel and the eager reference",
                                   ps.warmup_times, ps.run_times)));
   out->profile = c.profile;
-  Json j = c.profile->details.is_object() ? c.profile->details : ProfileToJson(*c.profile);
-  if (!c.profile->ok) j["error"] = c.profile->error;
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("profile.json", j));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson(RunFiles::kProfile, ProfileFileJson(*c.profile)));
   if (!c.profile->ok) ctx.emit(NoteEvent("profile", "failed: " + c.profile->error));
   if (c.profile->ok) {
     RunEvent timing = NoteEvent("profile", fmt::format("{:.4f} ms, {:.2f}x eager",
@@ -62,7 +61,7 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
   Json r = c.reverification->details.is_object() ? c.reverification->details : Json::object();
   r["verdict"] = VerdictName(c.reverification->kind);
   r.erase("log");
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("reverify.json", r));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson(RunFiles::kReverify, r));
   ctx.emit(VerdictEvent("profile", *c.reverification, "re-verification: "));
   if (!c.reverification->passed()) {
     out->stop_reason = "the kernel's suspect profile failed re-verification: " +
@@ -75,8 +74,8 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
 Status RecordDesign(const WorkflowContext& ctx, WorkflowOutcome* out) {
   ctx.emit(PhaseEvent("design", "KernelDesigner is sketching the kernel"));
   AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target, ctx.cancel}));
-  AKG_RETURN_IF_ERROR(ctx.run->WriteText("design.md", design.sketch));
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("design.json", design.hints));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteText(RunFiles::kDesign, design.sketch));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson(RunFiles::kDesignHints, design.hints));
   RunEvent sketch = NoteEvent("design", design.sketch);
   sketch.kind = RunEvent::Kind::kDesign;
   ctx.emit(sketch);
@@ -140,7 +139,7 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     }
     StepInput in;
     in.record.id = fmt::format("attempt-{:02d}", step);
-    in.record.dir = fmt::format("attempts/{:02d}", step);
+    in.record.dir = RunFiles::AttemptDir(step);
     in.gen.task = ctx.task;
     in.gen.target = ctx.target;
     in.gen.cancel = ctx.cancel;
@@ -201,7 +200,7 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   Attempt a;
   a.number = 1;
   a.description = c.description;
-  a.code_path = "attempts/01/kernel.py";
+  a.code_path = RunFiles::In(RunFiles::AttemptDir(1), RunFiles::kKernel);
   AKG_RETURN_IF_ERROR(ctx.run->WriteText(a.code_path, c.code));
   RunEvent generated = NoteEvent("kernelgen", a.description);
   generated.kind = RunEvent::Kind::kAttempt;
@@ -214,7 +213,7 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   v["message"] = a.verdict.message;
   v["unverified"] = true;
   v.erase("log");
-  AKG_RETURN_IF_ERROR(ctx.run->WriteJson("attempts/01/static.json", v));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteJson(RunFiles::In(RunFiles::AttemptDir(1), RunFiles::kStatic), v));
   ctx.emit(VerdictEvent("static", a.verdict, ""));
   ctx.emit(NoteEvent("kernelgen",
                      "UNVERIFIED: kernelgen_only never runs the kernel against the reference"));
@@ -236,7 +235,7 @@ Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx) {
   }
   StepInput in;
   in.record.id = "attempt-01";
-  in.record.dir = "attempts/01";
+  in.record.dir = RunFiles::AttemptDir(1);
   in.record.description = "the kernel from " + ctx.kernel_file.string();
   in.code = *code;
   in.write_meta = false;
