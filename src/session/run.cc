@@ -41,7 +41,7 @@ std::string TaskName(const TaskInput& in) {
 // 0: a kernel passed (or, unverified, the one attempt did); 1: none did; 130: interrupted.
 int ExitCodeOf(const WorkflowOutcome& outcome) {
   if (outcome.interrupted) return 130;
-  if (outcome.unverified) return outcome.attempts[0].verdict.passed() ? 0 : 1;
+  if (outcome.unverified) return outcome.candidates[0].verdict.passed() ? 0 : 1;
   return outcome.passing() ? 0 : 1;
 }
 
@@ -224,12 +224,12 @@ Result<RunResult> Run::Finish(const RunFolder& run, const AgentSet& agents, Work
                      run.path().string(), "", request_.command_line, started_utc_,
                      session_->env().clock()->NowSeconds() - started_s_, session_->interpreter(),
                      llm, agents.skills_used()};
-  const Attempt* final = o.passing();
+  const CandidateRecord* final = o.passing();
   // kernelgen_only: the kernel that passed the static rules, marked as never verified.
-  bool unverified = o.unverified && !o.attempts.empty() && o.attempts[0].verdict.passed();
-  if (unverified) final = &o.attempts[0];
+  bool unverified = o.unverified && !o.candidates.empty() && o.candidates[0].verdict.passed();
+  if (unverified) final = &o.candidates[0];
   if (final != nullptr) {
-    AKG_ASSIGN_OR_RETURN(std::string code, ReadFile(run.Resolve(final->code_path)));
+    AKG_ASSIGN_OR_RETURN(std::string code, ReadFile(run.Resolve(final->code_path())));
     AKG_ASSIGN_OR_RETURN(std::string loader,
                          ReadFile(session_->home() / "harness" / "akg_harness" / "native.py"));
     std::string header = unverified ? "# UNVERIFIED: written by the kernelgen_only workflow and "

@@ -313,9 +313,18 @@ struct ReportFixture {
 TEST_F(HistoryTest, RunFromTheDefaultWorkflowsReportTakesTheProfileOfThePassingAttempt) {
   ReportFixture f;
   f.outcome.workflow = "default";
-  f.outcome.attempts = {{1, "first", "attempts/01/kernel.py",
-                         VerdictOf(VerdictKind::kWrongAnswer, "shape_specific", "differs at dim=7")},
-                        {2, "second", "attempts/02/kernel.py", VerdictOf(VerdictKind::kPassed)}};
+  auto attempt = [](const char* dir, const char* description, Verdict v) {
+    CandidateRecord a;
+    a.id = std::string("attempt-") + (dir + 9);
+    a.dir = dir;
+    a.description = description;
+    a.verdict = std::move(v);
+    return a;
+  };
+  f.outcome.candidates = {
+      attempt("attempts/01", "first",
+              VerdictOf(VerdictKind::kWrongAnswer, "shape_specific", "differs at dim=7")),
+      attempt("attempts/02", "second", VerdictOf(VerdictKind::kPassed))};
   f.outcome.passing_attempt = 2;
   f.outcome.profile = Profile(0.2, 1.8, 1.1, 0.5);
   fs::create_directories(root_ / "r1");
@@ -348,7 +357,7 @@ TEST_F(HistoryTest, RunFromTheDefaultWorkflowsReportTakesTheProfileOfThePassingA
   EXPECT_NE(HistoryRunFromReport(f.Build(), root_ / "r1").task_hash, r.task_hash);
 
   f.outcome.passing_attempt = 0;  // both failed: the reason is the last failure's
-  f.outcome.attempts[1].verdict = VerdictOf(VerdictKind::kCompileError, "", "syntax");
+  f.outcome.candidates[1].verdict = VerdictOf(VerdictKind::kCompileError, "", "syntax");
   f.outcome.profile.reset();
   HistoryRun failed = HistoryRunFromReport(f.Build(), root_ / "r1");
   EXPECT_EQ(failed.verdict, "failed");
@@ -376,10 +385,6 @@ TEST_F(HistoryTest, RunFromASearchReportKeepsEveryCandidateAndTheDecidingVerdict
   f.outcome.candidates[2].profile = Profile(0.01, 90, 40, 3);
   f.outcome.candidates[2].reverification =
       VerdictOf(VerdictKind::kWrongAnswer, "", "differs on seed 7");
-  for (const auto& c : f.outcome.candidates) {
-    f.outcome.attempts.push_back({static_cast<int>(f.outcome.attempts.size()) + 1, "",
-                                  c.code_path(), c.verdict});
-  }
   f.outcome.passing_attempt = 1;
   f.outcome.profile = f.outcome.candidates[0].profile;
   HistoryRun r = HistoryRunFromReport(f.Build(), root_ / "missing");

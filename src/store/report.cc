@@ -53,10 +53,11 @@ std::string FormatCandidates(const WorkflowOutcome& o) {
   }
   std::string out = fmt::format("{:<8} {:<14} {}\n", o.unverified ? "kernel" : "attempt",
                                 o.unverified ? "static check" : "verdict", "message");
-  for (const auto& a : o.attempts) {
+  for (size_t i = 0; i < o.candidates.size(); ++i) {
+    const CandidateRecord& a = o.candidates[i];
     std::string msg = a.verdict.message.size() > 70 ? a.verdict.message.substr(0, 67) + "..."
                                                     : a.verdict.message;
-    out += fmt::format("{:<8} {:<14} {}\n", a.number, VerdictName(a.verdict.kind),
+    out += fmt::format("{:<8} {:<14} {}\n", i + 1, VerdictName(a.verdict.kind),
                        a.verdict.reason.empty() ? msg : a.verdict.reason + ": " + msg);
   }
   return out;
@@ -67,10 +68,11 @@ std::string FormatCandidates(const WorkflowOutcome& o) {
 Json BuildReportJson(const RunSummary& s) {
   const WorkflowOutcome& o = *s.outcome;
   Json attempts = Json::array();
-  for (const auto& a : o.attempts) {
-    attempts.push_back({{"attempt", a.number},
+  for (size_t i = 0; i < o.candidates.size(); ++i) {
+    const CandidateRecord& a = o.candidates[i];
+    attempts.push_back({{"attempt", i + 1},
                         {"description", a.description},
-                        {"kernel", a.code_path},
+                        {"kernel", a.code_path()},
                         {"verdict", VerdictName(a.verdict.kind)},
                         {"reason", a.verdict.reason},
                         {"message", a.verdict.message},
@@ -112,10 +114,10 @@ Json BuildReportJson(const RunSummary& s) {
                            {"message", o.reverification->message}};
   }
   // The final kernel's: how general it was shown to be and what it was compared with.
-  const Attempt* best = o.unverified ? nullptr : o.passing();
+  const CandidateRecord* best = o.unverified ? nullptr : o.passing();
   r["shape_general"] = best ? ToJson(best->verdict.shape_general) : Json(nullptr);
   r["tolerance"] = best ? ToJson(best->verdict.tolerance) : Json(nullptr);
-  if (const Attempt* a = o.passing(); a && a->verdict.details.is_object()) {
+  if (const CandidateRecord* a = o.passing(); a && a->verdict.details.is_object()) {
     const Json& d = a->verdict.details;
     r["policy"] = StringOr(d, "policy", s.config->verify_settings.policy);
     r["framework_ops"] = d.contains("framework_ops") ? d["framework_ops"] : Json::array();
@@ -226,9 +228,10 @@ std::string BuildReportMarkdown(const RunSummary& s) {
     md += "\nDevice utilisation: " + u + "\n";
   }
   md += o.unverified ? "\n## Kernel (UNVERIFIED)\n\n" : "\n## Attempts\n\n";
-  for (const auto& a : o.attempts) {
-    md += fmt::format("- attempt {}: **{}** — {} (`{}`){}\n", a.number, VerdictName(a.verdict.kind),
-                      a.description, a.code_path,
+  for (size_t i = 0; i < o.candidates.size(); ++i) {
+    const CandidateRecord& a = o.candidates[i];
+    md += fmt::format("- attempt {}: **{}** — {} (`{}`){}\n", i + 1, VerdictName(a.verdict.kind),
+                      a.description, a.code_path(),
                       a.verdict.message.empty() ? "" : "\n  - " + a.verdict.message);
     // Only where outputs were compared: a compile error has neither to tell.
     if (a.verdict.tolerance.reported() || a.verdict.shape_general.status != "not_checked") {

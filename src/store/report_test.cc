@@ -49,11 +49,12 @@ class ReportTest : public ::testing::Test {
     outcome_.workflow = "coder_only";
   }
   void AddAttempt(Verdict v) {
-    Attempt a;
-    a.number = static_cast<int>(outcome_.attempts.size()) + 1;
-    a.code_path = "attempts/0" + std::to_string(a.number) + "/kernel.py";
+    CandidateRecord a;
+    int number = static_cast<int>(outcome_.candidates.size()) + 1;
+    a.id = "attempt-0" + std::to_string(number);
+    a.dir = "attempts/0" + std::to_string(number);
     a.verdict = std::move(v);
-    outcome_.attempts.push_back(a);
+    outcome_.candidates.push_back(a);
   }
 
   TaskInfo task_;

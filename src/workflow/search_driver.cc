@@ -297,12 +297,6 @@ Result<WorkflowOutcome> SearchDriver::Finish(Json summary) {
   int best = -1;
   for (const auto& [id, c] : done_) {
     out.candidates.push_back(c);
-    Attempt a;
-    a.number = static_cast<int>(out.candidates.size());
-    a.description = c.description;
-    a.code_path = c.code_path();
-    a.verdict = c.verdict;
-    out.attempts.push_back(a);
     if (c.passed() && (best < 0 || c.fitness() > out.candidates[best].fitness())) {
       best = static_cast<int>(out.candidates.size()) - 1;
     }

@@ -322,8 +322,8 @@ TEST_F(SearchWorkflowTest, KernelGenOnlyRunsTheStaticRulesButNeverVerifies) {
   auto out = RunKernelGenOnly(Context("run"));
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_TRUE(out->unverified);
-  ASSERT_EQ(out->attempts.size(), 1u);
-  EXPECT_TRUE(out->attempts[0].verdict.passed());
+  ASSERT_EQ(out->candidates.size(), 1u);
+  EXPECT_TRUE(out->candidates[0].verdict.passed());
   EXPECT_EQ(out->passing(), nullptr);  // nothing is claimed verified
   EXPECT_EQ(harness_.statics.load(), 1);
   EXPECT_EQ(harness_.verifies.load(), 0);

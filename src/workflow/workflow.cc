@@ -9,15 +9,6 @@
 namespace akg {
 namespace {
 
-Attempt AttemptOf(const CandidateRecord& c, int number) {
-  Attempt a;
-  a.number = number;
-  a.description = c.description;
-  a.code_path = c.code_path();
-  a.verdict = c.verdict;
-  return a;
-}
-
 std::string VerdictLine(const Verdict& v) {
   return std::string(VerdictName(v.kind)) + (v.reason.empty() ? "" : " [" + v.reason + "]") +
          (v.message.empty() ? "" : " (" + v.message + ")");
@@ -174,7 +165,7 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     verdict.of = ctx.config->max_steps;
     ctx.emit(verdict);
     if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
-    out.attempts.push_back(AttemptOf(c, step));
+    out.candidates.push_back(c);
     if (c.verdict.passed()) {
       out.passing_attempt = step;
       AKG_RETURN_IF_ERROR(AdoptProfile(ctx, c, &out));
@@ -197,17 +188,17 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   gen.cancel = ctx.cancel;
   gen.target = ctx.target;
   AKG_ASSIGN_OR_RETURN(Candidate c, ctx.kernel_gen->Generate(gen));
-  Attempt a;
-  a.number = 1;
+  CandidateRecord a;
+  a.id = "attempt-01";
+  a.dir = RunFiles::AttemptDir(1);
   a.description = c.description;
-  a.code_path = RunFiles::In(RunFiles::AttemptDir(1), RunFiles::kKernel);
-  AKG_RETURN_IF_ERROR(ctx.run->WriteText(a.code_path, c.code));
+  AKG_RETURN_IF_ERROR(ctx.run->WriteText(a.code_path(), c.code));
   RunEvent generated = NoteEvent("kernelgen", a.description);
   generated.kind = RunEvent::Kind::kAttempt;
   ctx.emit(generated);
   ctx.emit(PhaseEvent("static",
                       "checking the kernel against the static integrity rules (nothing is run)"));
-  a.verdict = StaticCheck(ctx, a.code_path);
+  a.verdict = StaticCheck(ctx, a.code_path());
   Json v = a.verdict.details.is_object() ? a.verdict.details : Json::object();
   v["verdict"] = VerdictName(a.verdict.kind);
   v["message"] = a.verdict.message;
@@ -218,7 +209,7 @@ Result<WorkflowOutcome> RunKernelGenOnly(const WorkflowContext& ctx) {
   ctx.emit(NoteEvent("kernelgen",
                      "UNVERIFIED: kernelgen_only never runs the kernel against the reference"));
   if (!a.verdict.passed()) out.stop_reason = "the kernel breaks the static rules: " + a.verdict.message;
-  out.attempts.push_back(a);
+  out.candidates.push_back(a);
   return out;
 }
 
@@ -248,7 +239,7 @@ Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx) {
   }
   ctx.emit(VerdictEvent("verify", c.verdict, "verdict: "));
   if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
-  out.attempts.push_back(AttemptOf(c, 1));
+  out.candidates.push_back(c);
   if (c.verdict.passed()) {
     out.passing_attempt = 1;
     AKG_RETURN_IF_ERROR(AdoptProfile(ctx, c, &out));

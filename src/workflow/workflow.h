@@ -60,18 +60,11 @@ struct WorkflowContext {
   std::function<bool(std::string* why)> budget_exhausted = [](std::string*) { return false; };
 };
 
-struct Attempt {
-  int number = 0;           // 1-based
-  std::string description;  // KernelGen's one-line summary
-  std::string code_path;    // relative to the run folder
-  Verdict verdict;
-};
 
 struct WorkflowOutcome {
   std::string workflow;
   std::optional<Design> design;
-  std::vector<Attempt> attempts;  // searches: one per candidate, in id order
-  int passing_attempt = 0;  // 1-based index into attempts; 0 = no kernel passed
+  int passing_attempt = 0;  // 1-based index into candidates; 0 = no kernel passed
   std::optional<ProfileResult> profile;
   // A profile too good to trust (faster than the speed of light, or a speedup above
   // suspect_speedup) is re-verified with twice the trials on other seeds; this is that verdict.
@@ -80,16 +73,18 @@ struct WorkflowOutcome {
   std::string stop_reason;  // why the run ended (searches), or why no kernel passed
 
   // kernelgen_only: the kernel was never run against the reference; the static check's
-  // verdict is attempts[0].verdict.
+  // verdict is candidates[0].verdict.
   bool unverified = false;
-  // Searches (and verifier_only): every candidate with its lineage, in id order.
+  // Every kernel the run checked, in one record shape for every workflow: the default
+  // workflow's attempts in order (attempt-01, ...), kernelgen_only's and verifier_only's one,
+  // a search's candidates (with their lineage) in id order.
   std::vector<CandidateRecord> candidates;
   bool is_search = false;
   Json search;              // settings, migrations, counts (searches), or null
   Json device_utilisation;  // per device: busy seconds, leases, utilisation; or null
 
-  const Attempt* passing() const {
-    return passing_attempt > 0 ? &attempts[passing_attempt - 1] : nullptr;
+  const CandidateRecord* passing() const {
+    return passing_attempt > 0 ? &candidates[passing_attempt - 1] : nullptr;
   }
 };
 
@@ -109,7 +104,7 @@ const WorkflowInfo* FindWorkflow(const std::string& name);
 std::string WorkflowNames();
 
 // Runs any workflow by name. Errors are failures of the agent or its agents (e.g. the builtin
-// model cannot handle the task); a kernel that fails is an Attempt, not an error.
+// model cannot handle the task); a kernel that fails is a candidate with its verdict, not an error.
 Result<WorkflowOutcome> RunWorkflow(const WorkflowContext& ctx, const std::string& workflow);
 
 // `default` or `coder_only`.

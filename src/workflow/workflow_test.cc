@@ -170,8 +170,8 @@ TEST_F(WorkflowTest, FailedVerificationIsFedBackAndSecondAttemptPasses) {
   ScriptedGen gen({"bad", "GOOD"});
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
   ASSERT_TRUE(out.ok()) << out.status().message();
-  ASSERT_EQ(out->attempts.size(), 2u);
-  EXPECT_EQ(out->attempts[0].verdict.kind, VerdictKind::kWrongAnswer);
+  ASSERT_EQ(out->candidates.size(), 2u);
+  EXPECT_EQ(out->candidates[0].verdict.kind, VerdictKind::kWrongAnswer);
   EXPECT_EQ(out->passing_attempt, 2);
   EXPECT_EQ(gen.feedback_sizes, (std::vector<size_t>{0, 1}));
   EXPECT_EQ(gen.last_feedback, "output 0: 12 of 32 elements differ");
@@ -200,9 +200,9 @@ TEST_F(WorkflowTest, OnAGpuBackendACompileErrorIsFoundOnTheCpuWithoutTakingADevi
   ctx.kernel_gen = &gen;
   auto out = RunGenerateVerifyWorkflow(ctx, "default");
   ASSERT_TRUE(out.ok()) << out.status().message();
-  ASSERT_EQ(out->attempts.size(), 2u);
+  ASSERT_EQ(out->candidates.size(), 2u);
   // The first attempt's compile error came from the CPU build: no verify, no lease.
-  EXPECT_EQ(out->attempts[0].verdict.kind, VerdictKind::kCompileError);
+  EXPECT_EQ(out->candidates[0].verdict.kind, VerdictKind::kCompileError);
   EXPECT_NE(gen.last_feedback.find("expected ';'"), std::string::npos);  // fed back as usual
   EXPECT_EQ(out->passing_attempt, 2);
   std::vector<std::string> commands;
@@ -247,12 +247,12 @@ TEST_F(WorkflowTest, ShapeTrialsAreAskedForAndAShapeSpecificKernelIsFedBackAsSuc
   ScriptedGen gen({"GOOD SIZED SPECIFIC", "GOOD SIZED"});
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
   ASSERT_TRUE(out.ok()) << out.status().message();
-  ASSERT_EQ(out->attempts.size(), 2u);
-  const Verdict& first = out->attempts[0].verdict;
+  ASSERT_EQ(out->candidates.size(), 2u);
+  const Verdict& first = out->candidates[0].verdict;
   EXPECT_EQ(first.reason, "shape_specific");
   EXPECT_EQ(first.shape_general.status, "no");
   EXPECT_NE(gen.last_feedback.find("not at n=7"), std::string::npos);
-  const Verdict& second = out->attempts[1].verdict;
+  const Verdict& second = out->candidates[1].verdict;
   EXPECT_EQ(second.shape_general.status, "yes");
   EXPECT_EQ(second.shape_general.sizes, (std::vector<std::string>{"n=7", "n=5"}));
   EXPECT_EQ(second.tolerance.rule, "reference_error");
@@ -273,19 +273,19 @@ TEST_F(WorkflowTest, ShapesTaskReachesTheHarnessAndIsReportedAsNotChecked) {
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->passing_attempt, 1);  // not tried at other sizes, so not caught
-  EXPECT_EQ(out->attempts[0].verdict.shape_general.status, "not_checked");
-  EXPECT_EQ(out->attempts[0].verdict.shape_general.why, "verify_settings.shapes is task");
+  EXPECT_EQ(out->candidates[0].verdict.shape_general.status, "not_checked");
+  EXPECT_EQ(out->candidates[0].verdict.shape_general.why, "verify_settings.shapes is task");
 }
 
 TEST_F(WorkflowTest, AVerdictWithoutAResultSaysWhyShapesWereNotChecked) {
   ScriptedGen gen({"HANG", "GOOD"});
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "coder_only");
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->attempts[0].verdict.shape_general.status, "not_checked");
-  EXPECT_EQ(out->attempts[0].verdict.shape_general.why, "verification did not finish");
+  EXPECT_EQ(out->candidates[0].verdict.shape_general.status, "not_checked");
+  EXPECT_EQ(out->candidates[0].verdict.shape_general.why, "verification did not finish");
   // An older harness's result without the keys.
-  EXPECT_EQ(out->attempts[1].verdict.shape_general.why, "not reported by the harness");
-  EXPECT_FALSE(out->attempts[1].verdict.tolerance.reported());
+  EXPECT_EQ(out->candidates[1].verdict.shape_general.why, "not reported by the harness");
+  EXPECT_FALSE(out->candidates[1].verdict.tolerance.reported());
 }
 
 TEST(CandidateJsonTest, ShapeGeneralityAndToleranceSurviveMetaJson) {
@@ -405,9 +405,9 @@ TEST_F(WorkflowTest, CrashAndHangBecomeVerdictsNotErrors) {
   ScriptedGen gen({"CRASH", "HANG", "GOOD"});
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->attempts[0].verdict.kind, VerdictKind::kRuntimeError);
-  EXPECT_NE(out->attempts[0].verdict.message.find("SIGSEGV"), std::string::npos);
-  EXPECT_EQ(out->attempts[1].verdict.kind, VerdictKind::kTimeout);
+  EXPECT_EQ(out->candidates[0].verdict.kind, VerdictKind::kRuntimeError);
+  EXPECT_NE(out->candidates[0].verdict.message.find("SIGSEGV"), std::string::npos);
+  EXPECT_EQ(out->candidates[1].verdict.kind, VerdictKind::kTimeout);
   EXPECT_EQ(out->passing_attempt, 3);
 }
 
@@ -416,7 +416,7 @@ TEST_F(WorkflowTest, StopsAfterMaxStepsWithoutProfiling) {
   ScriptedGen gen({"bad", "bad", "GOOD"});
   auto out = RunGenerateVerifyWorkflow(Context(&gen), "default");
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->attempts.size(), 2u);
+  EXPECT_EQ(out->candidates.size(), 2u);
   EXPECT_EQ(out->passing(), nullptr);
   EXPECT_FALSE(out->profile.has_value());
   EXPECT_NE(out->stop_reason.find("max_steps"), std::string::npos);
@@ -431,7 +431,7 @@ TEST_F(WorkflowTest, SpentLlmBudgetStopsCleanlyWithTheAttemptsSoFar) {
   };
   auto out = RunGenerateVerifyWorkflow(ctx, "default");
   ASSERT_TRUE(out.ok()) << out.status().message();
-  EXPECT_EQ(out->attempts.size(), 1u);  // the first attempt runs; the budget is checked after
+  EXPECT_EQ(out->candidates.size(), 1u);  // the first attempt runs; the budget is checked after
   EXPECT_EQ(out->passing(), nullptr);
   EXPECT_NE(out->stop_reason.find("LLM budget spent: token budget of 100"), std::string::npos);
   EXPECT_TRUE(fs::exists(run_->Resolve("attempts/01/verify.json")));
@@ -470,7 +470,7 @@ TEST_F(WorkflowTest, CancelBeforeAttemptStopsCleanly) {
   auto out = RunGenerateVerifyWorkflow(ctx, "default");
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->interrupted);
-  EXPECT_TRUE(out->attempts.empty());
+  EXPECT_TRUE(out->candidates.empty());
 }
 
 TEST_F(WorkflowTest, HarnessChildGetsScrubbedEnvironmentAndOwnFolder) {
