@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct DesignRequest {
   const TaskInfo* task = nullptr;
   Target target;
   const CancelToken* cancel = nullptr;  // the run's token; LLM calls stop when it is cancelled
+  // Streamed model text as it arrives (LLM agents; may be empty), for a live tail.
+  std::function<void(const std::string&)> on_text;
 };
 
 // What went wrong with the previous attempt, for KernelGen's next try.
@@ -66,6 +69,7 @@ struct GenRequest {
   std::vector<ScoredKernel> inspirations; // search workflows: others to learn from
   uint64_t seed = 0;                      // for deterministic variation (builtin mutation)
   const CancelToken* cancel = nullptr;    // the run's token; LLM calls stop when it is cancelled
+  std::function<void(const std::string&)> on_text;  // streamed model text (LLM agents)
 };
 
 struct Candidate {

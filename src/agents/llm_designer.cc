@@ -59,6 +59,7 @@ Result<Design> LlmDesigner::MakeDesign(const DesignRequest& request) {
                                                          "designer_system.md", "designer_user.md",
                                                          ctx));
   req.cancel = request.cancel;
+  req.on_delta = request.on_text;
   auto reply = llm_->Complete(req);
   if (!reply.ok()) {
     return Status::Error(reply.status().kind(), "KernelDesigner: " + reply.status().message());

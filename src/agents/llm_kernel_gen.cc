@@ -104,6 +104,7 @@ Result<Candidate> LlmKernelGen::Generate(const GenRequest& request) {
                                                          "kernel_gen_system.md",
                                                          "kernel_gen_user.md", ctx));
   req.cancel = request.cancel;
+  req.on_delta = request.on_text;
   std::string problem;
   for (int round = 1; round <= 2; ++round) {
     auto reply = llm_->Complete(req);

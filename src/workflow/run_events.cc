@@ -1,5 +1,7 @@
 #include "workflow/run_events.h"
 
+#include <memory>
+
 #include <fmt/format.h>
 
 namespace akg {
@@ -56,6 +58,23 @@ RunEvent NoteEvent(std::string phase, std::string text) {
   RunEvent e = PhaseEvent(std::move(phase), std::move(text));
   e.kind = RunEvent::Kind::kNote;
   return e;
+}
+
+std::function<void(const std::string&)> StreamTail(RunEventSink sink, std::string phase,
+                                                   std::string lead, size_t width) {
+  auto tail = std::make_shared<std::string>();
+  return [sink = std::move(sink), phase = std::move(phase), lead = std::move(lead), width,
+          tail](const std::string& text) {
+    *tail += text;
+    if (tail->size() > width) tail->erase(0, tail->size() - width);
+    std::string shown = *tail;
+    for (char& c : shown) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    RunEvent e = NoteEvent(phase, lead + ": ..." + shown);
+    e.kind = RunEvent::Kind::kStatus;
+    sink(e);
+  };
 }
 
 }  // namespace akg

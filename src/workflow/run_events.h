@@ -44,6 +44,11 @@ std::string FormatRunEvent(const RunEvent& event);
 Json RunEventJson(const RunEvent& event);
 const char* RunEventKindName(RunEvent::Kind kind);
 
+// A sink for streamed model text that emits the last `width` characters (one line, newlines
+// as spaces) as a kStatus event "<lead>: ...tail", for a live tail on a terminal.
+std::function<void(const std::string&)> StreamTail(RunEventSink sink, std::string phase,
+                                                   std::string lead, size_t width = 72);
+
 // Shorthands for the common events.
 RunEvent PhaseEvent(std::string phase, std::string text);
 RunEvent NoteEvent(std::string phase, std::string text);

@@ -64,7 +64,9 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
 
 Status RecordDesign(const WorkflowContext& ctx, WorkflowOutcome* out) {
   ctx.emit(PhaseEvent("design", "KernelDesigner is sketching the kernel"));
-  AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign({ctx.task, ctx.target, ctx.cancel}));
+  AKG_ASSIGN_OR_RETURN(Design design, ctx.designer->MakeDesign(
+                                        {ctx.task, ctx.target, ctx.cancel,
+                                         StreamTail(ctx.emit, "design", "[design] model")}));
   AKG_RETURN_IF_ERROR(ctx.run->WriteText(RunFiles::kDesign, design.sketch));
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson(RunFiles::kDesignHints, design.hints));
   RunEvent sketch = NoteEvent("design", design.sketch);
@@ -134,6 +136,8 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     in.gen.task = ctx.task;
     in.gen.target = ctx.target;
     in.gen.cancel = ctx.cancel;
+    in.gen.on_text = StreamTail(ctx.emit, "attempt",
+                                fmt::format("[attempt {}/{}] model", step, ctx.config->max_steps));
     in.gen.design = out.design ? &*out.design : nullptr;
     in.gen.attempt = step;
     in.gen.history = history;

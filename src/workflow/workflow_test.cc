@@ -488,3 +488,47 @@ TEST_F(WorkflowTest, HarnessChildGetsScrubbedEnvironmentAndOwnFolder) {
 
 }  // namespace
 }  // namespace akg
+
+namespace akg {
+namespace {
+
+// A KernelGen whose model streams its answer in pieces.
+class StreamingGen : public KernelGen {
+ public:
+  Result<Candidate> Generate(const GenRequest& r) override {
+    if (r.on_text) {
+      r.on_text("first line\nsecond ");
+      r.on_text("and the end");
+    }
+    return Candidate{"GOOD", "streamed", nullptr};
+  }
+};
+
+TEST(StreamTailTest, StreamedModelTextBecomesOneLiveStatusLineOfItsTail) {
+  std::vector<RunEvent> events;
+  auto tail = StreamTail([&](const RunEvent& e) { events.push_back(e); }, "attempt",
+                         "[attempt 1/3] model", 12);
+  tail("first line\nsecond ");
+  tail("and the end");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, RunEvent::Kind::kStatus);
+  EXPECT_EQ(events[1].text, "[attempt 1/3] model: ... and the end");  // the last 12
+}
+
+TEST_F(WorkflowTest, TheDefaultWorkflowShowsTheModelsStreamAsAStatusTail) {
+  StreamingGen gen;
+  auto ctx = Context(&gen);
+  std::vector<RunEvent> events;
+  ctx.emit = [&](const RunEvent& e) { events.push_back(e); };
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(ctx, "coder_only").ok());
+  bool tail = false;
+  for (const RunEvent& e : events) {
+    tail |= e.kind == RunEvent::Kind::kStatus &&
+            e.text.find("model: ...") != std::string::npos &&
+            e.text.find("and the end") != std::string::npos;
+  }
+  EXPECT_TRUE(tail);
+}
+
+}  // namespace
+}  // namespace akg
