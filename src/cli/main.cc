@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/doctor_command.h"
 #include "cli/interactive.h"
 #include "cli/line_reader.h"
 #include "cli/op_command.h"
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
        akg::SetupRunsCommand},
       {"report", "write one self-contained HTML page for a run (its folder or run ID)",
        akg::SetupReportCommand},
+      {"doctor", "check that this machine can run a target; print the fix for what is missing",
+       akg::SetupDoctorCommand},
   };
   std::function<int()> run;
   for (const auto& sc : subcommands) {
