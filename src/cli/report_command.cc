@@ -32,16 +32,9 @@ bool LooksLikeRunId(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// The same file `akg_cli runs` reads, so its IDs are the ones given here.
-Result<fs::path> HistoryPath(const ReportOptions& o, const Env& env) {
-  if (!o.db.empty()) return fs::path(o.db);
-  AKG_ASSIGN_OR_RETURN(LlmSettings settings, LoadLlmSettings(env.WorkingDir(), env.Lookup()));
-  if (!settings.history_db.empty()) return settings.history_db;
-  return DefaultHistoryPath(env);
-}
-
 Result<fs::path> FolderOfRunId(const ReportOptions& o, const Env& env) {
-  AKG_ASSIGN_OR_RETURN(fs::path db, HistoryPath(o, env));
+  // The same file `akg_cli runs` reads, so its IDs are the ones given here.
+  AKG_ASSIGN_OR_RETURN(fs::path db, ChooseHistoryPath(o.db, env));
   std::error_code ec;
   if (db.empty() || !fs::exists(db, ec)) {
     return InputError("no run " + o.run + ": there is no run history yet" +

@@ -21,17 +21,6 @@ int Fail(std::ostream& err, const std::string& message) {
   return 2;
 }
 
-Result<fs::path> HistoryPath(const RunsOptions& o, const Env& env) {
-  if (!o.db.empty()) return fs::path(o.db);
-  AKG_ASSIGN_OR_RETURN(LlmSettings settings, LoadLlmSettings(env.WorkingDir(), env.Lookup()));
-  if (!settings.history_db.empty()) return settings.history_db;
-  fs::path db = DefaultHistoryPath(env);
-  if (db.empty()) {
-    return InputError("no run history: neither HOME nor XDG_DATA_HOME is set; set one, or pass --db");
-  }
-  return db;
-}
-
 Json Measured(double v) { return v == 0 ? Json(nullptr) : Json(v); }
 
 // Compiler messages in the history may hold bytes that are not UTF-8; dump() would throw.
@@ -167,7 +156,7 @@ int RunRunsCommand(const RunsOptions& o, Env* env, std::ostream& out, std::ostre
   }
   if (o.show && o.id <= 0) return Fail(err, fmt::format("run id {} is not valid; ids start at 1", o.id));
   if (o.limit < 0) return Fail(err, "--limit must be 0 (all) or more");
-  auto path = HistoryPath(o, *env);
+  auto path = ChooseHistoryPath(o.db, *env);
   if (!path.ok()) return Fail(err, path.status().message());
   std::error_code ec;
   // Reading must not leave a file behind: a missing one is an empty history.

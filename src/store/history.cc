@@ -1,5 +1,4 @@
 #include "store/history.h"
-#include "store/run_folder.h"
 
 #include <sqlite3.h>
 
@@ -11,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "llm/settings.h"
+#include "store/run_folder.h"
 
 namespace akg {
 namespace {
@@ -430,6 +431,17 @@ HistoryRun HistoryRunFromReport(const Json& report, const fs::path& run_folder) 
     r.reason = "profile failed: " + StringOr(profile, "error", "");
   }
   return r;
+}
+
+Result<fs::path> ChooseHistoryPath(const std::string& flag, const Env& env) {
+  if (!flag.empty()) return fs::path(flag);
+  AKG_ASSIGN_OR_RETURN(LlmSettings settings, LoadLlmSettings(env.WorkingDir(), env.Lookup()));
+  if (!settings.history_db.empty()) return settings.history_db;
+  fs::path db = DefaultHistoryPath(env);
+  if (db.empty()) {
+    return InputError("no run history: neither HOME nor XDG_DATA_HOME is set; set one, or pass --db");
+  }
+  return db;
 }
 
 }  // namespace akg

@@ -104,6 +104,9 @@ HistoryRun HistoryRunFromReport(const Json& report, const std::filesystem::path&
 // $XDG_DATA_HOME/akg/history.db when XDG_DATA_HOME is an absolute path, else
 // $HOME/.local/share/akg/history.db; "" when neither is set.
 std::filesystem::path DefaultHistoryPath(const Env& env);
+// The history file every reader and writer uses: `flag` (a --db) if given, else history_db in
+// the settings files, else DefaultHistoryPath; an error when none can be named.
+Result<std::filesystem::path> ChooseHistoryPath(const std::string& flag, const Env& env);
 
 // True for "YYYY-MM-DD" optionally followed by "THH:MM", ":SS" and "Z": what `since` accepts.
 bool IsHistoryDate(const std::string& text);
