@@ -1,12 +1,12 @@
 #include "cli/doctor_checks.h"
 
-#include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <regex>
 #include <sstream>
-#include <system_error>
+
+#include <fmt/format.h>
 
 #include "core/files.h"
 

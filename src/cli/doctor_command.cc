@@ -1,8 +1,5 @@
 #include "cli/doctor_command.h"
 
-#include <fmt/format.h>
-
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +8,9 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli/doctor_checks.h"
 #include "cli/interactive.h"
@@ -44,10 +44,8 @@ Result<DoctorTarget> ResolveTarget(const DoctorOptions& o) {
   if (o.arch.empty()) absent.push_back("--arch");
   if (o.dsl.empty()) absent.push_back("--dsl");
   if (!absent.empty()) {
-    return UsageError(
-        "doctor checks one whole target: give --backend, --arch and --dsl together "
-        "(missing: " +
-        Join(absent) + "), or none for the CPU path");
+    return UsageError("doctor checks one whole target: give --backend, --arch and --dsl "
+                      "together (missing: " + Join(absent) + "), or none for the CPU path");
   }
   AKG_ASSIGN_OR_RETURN(TargetRow row, ValidateTarget({"torch", o.backend, o.arch, o.dsl}));
   t.backend = o.backend;
@@ -152,12 +150,54 @@ std::string CallModel(ModelRegistry* registry, const std::string& level, bool* o
   return "failed: " + line.substr(0, line.find('\n'));
 }
 
+// What a run would get for `level`, and with --online whether it answers. `called` keeps one
+// call per model, however many levels share it.
+DoctorCheck ModelCheck(const LlmSettings& settings, const std::string& level, bool online,
+                       ModelRegistry* registry,
+                       std::map<std::string, std::pair<bool, std::string>>* called) {
+  DoctorCheck c("model " + level, true);  // a model that cannot answer stops LLM-backed runs
+  auto spec = ResolveLevel(settings, level);
+  if (!spec || spec->provider == "builtin") {
+    c.detail = "builtin (the offline model)";
+    return c;
+  }
+  c.detail = registry->DescribeLevel(level);
+  if (!settings.levels.count(level)) c.detail += ", by fallback";
+  bool http = spec->provider == "openai" || spec->provider == "anthropic";
+  if (http) c.detail += spec->api_key.empty() ? ", no API key" : ", API key set";
+  if (http && spec->api_key.empty() && KeyRequired(*spec)) {
+    c.status = CheckStatus::kProblem;
+    c.fix = fmt::format("export {}=<your key>  # or api_key_env in .akg/settings.yaml",
+                        spec->provider == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+    return c;
+  }
+  if (!online) return c;
+  if (spec->provider == "replay") {
+    c.detail += "; online: skipped (a replay makes no calls)";
+    return c;
+  }
+  if (!called->count(spec->name)) {
+    bool ok = false;
+    std::string line = CallModel(registry, level, &ok);
+    (*called)[spec->name] = {ok, line};
+  }
+  const auto& [ok, line] = (*called)[spec->name];
+  c.detail += "; online: " + line;
+  if (!ok) {
+    c.status = CheckStatus::kProblem;
+    std::string where = settings.sources.empty() ? ".akg/settings.yaml" : settings.sources.back();
+    c.fix = "fix model '" + spec->name + "' in " + where;
+  }
+  return c;
+}
+
 std::vector<DoctorCheck> ModelChecks(const LlmSettings& settings, bool online, Env* env) {
   std::vector<DoctorCheck> checks;
   DoctorCheck from("settings");
-  from.detail = settings.sources.empty() ? "no settings file or AKG_*_MODEL variable: every agent "
-                                           "uses the builtin offline model"
-                                         : "from " + Join(settings.sources);
+  from.detail = settings.sources.empty()
+                    ? "no settings file or AKG_*_MODEL variable: every agent uses the builtin "
+                      "offline model"
+                    : "from " + Join(settings.sources);
   checks.push_back(from);
   // The doctor's calls must be quick: no retries, no long waits, no long answers.
   LlmSettings quick = settings;
@@ -170,40 +210,7 @@ std::vector<DoctorCheck> ModelChecks(const LlmSettings& settings, bool online, E
   ModelRegistry registry(quick, LlmDeps{env->runner(), env->clock()}, nullptr, nullptr);
   std::map<std::string, std::pair<bool, std::string>> called;  // model name -> (ok, line)
   for (const char* level : kLevels) {
-    DoctorCheck c(std::string("model ") + level);
-    c.needed = true;  // a configured model that cannot answer stops every LLM-backed run
-    auto spec = ResolveLevel(settings, level);
-    if (!spec || spec->provider == "builtin") {
-      c.detail = "builtin (the offline model)";
-      checks.push_back(c);
-      continue;
-    }
-    c.detail = registry.DescribeLevel(level);
-    if (!settings.levels.count(level)) c.detail += ", by fallback";
-    bool http = spec->provider == "openai" || spec->provider == "anthropic";
-    if (http) c.detail += spec->api_key.empty() ? ", no API key" : ", API key set";
-    if (http && spec->api_key.empty() && KeyRequired(*spec)) {
-      c.status = CheckStatus::kProblem;
-      c.fix = fmt::format("export {}=<your key>  # or api_key_env in .akg/settings.yaml",
-                          spec->provider == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
-    } else if (online && spec->provider == "replay") {
-      c.detail += "; online: skipped (a replay makes no calls)";
-    } else if (online) {
-      if (!called.count(spec->name)) {
-        bool ok = false;
-        std::string line = CallModel(&registry, level, &ok);
-        called[spec->name] = {ok, line};
-      }
-      const auto& [ok, line] = called[spec->name];
-      c.detail += "; online: " + line;
-      if (!ok) {
-        c.status = CheckStatus::kProblem;
-        c.fix = "fix model '" + spec->name + "' in " +
-                (settings.sources.empty() ? std::string(".akg/settings.yaml")
-                                          : settings.sources.back());
-      }
-    }
-    checks.push_back(c);
+    checks.push_back(ModelCheck(settings, level, online, &registry, &called));
   }
   return checks;
 }
@@ -266,6 +273,55 @@ void PrintJson(const std::vector<DoctorCheck>& checks, const DoctorTarget& t, bo
   out << doc.dump(2, ' ', false, Ordered::error_handler_t::replace) << "\n";
 }
 
+
+DoctorCheck ConfigCheck(const Result<DslConfig>& config, const fs::path& file) {
+  DoctorCheck c("dsl config", true);
+  c.detail = file.string();
+  if (!config.ok()) {
+    c.status = CheckStatus::kProblem;
+    c.detail = config.status().message();
+    c.fix = "export AKG_HOME=<the folder with configs/ and harness/>  # or fix the file";
+  }
+  return c;
+}
+
+std::vector<DoctorCheck> SettingsChecks(const Result<LlmSettings>& settings, bool online,
+                                        Env* env) {
+  if (settings.ok()) return ModelChecks(*settings, online, env);
+  DoctorCheck bad("settings", true);
+  bad.status = CheckStatus::kProblem;
+  bad.detail = settings.status().message();
+  bad.fix = "fix the file or variable the message names";
+  return {bad};
+}
+
+// Every check, in the order they are printed: the machine, the harness Python, the GPUs, then
+// the agent's own config, models and folders. `keys` gets the API keys to redact.
+std::vector<DoctorCheck> AllChecks(const DoctorOptions& o, const DoctorTarget& t, Env* env,
+                                   std::vector<std::string>* keys) {
+  fs::path home = AkgHome(*env);
+  auto config = LoadDslConfig(home / "configs", t.dsl, std::nullopt);
+  std::vector<DoctorCheck> checks = {CheckCompiler(env)};
+  auto add = [&checks](std::vector<DoctorCheck> more) {
+    for (auto& c : more) checks.push_back(std::move(c));
+  };
+  std::string rule;
+  std::string python = FindHarnessPython(*env, config.ok() ? config->python : "", &rule);
+  std::vector<std::string> packages = Packages(t);
+  PythonProbe probe = ProbePython(env, python, rule, packages);
+  add(CheckNvcc(env, probe, t));
+  auto pins = RequirementPins(home / "harness" / "requirements.txt");
+  add(PythonChecks(probe, t, packages, pins, home));
+  checks.push_back(CheckGpus(env, probe, t));
+  checks.push_back(ConfigCheck(config, home / "configs" / (t.dsl + ".yaml")));
+  auto settings = LoadLlmSettings(env->WorkingDir(), env->Lookup());
+  if (settings.ok()) *keys = ApiKeys(*settings);
+  add(SettingsChecks(settings, o.online, env));
+  add(FolderChecks(*env, config.ok() ? config->log_dir : DslConfig().log_dir,
+                   settings.ok() ? settings->history_db : fs::path()));
+  return checks;
+}
+
 }  // namespace
 
 int RunDoctorCommand(const DoctorOptions& o, Env* env, std::ostream& out, std::ostream& err) {
@@ -274,48 +330,9 @@ int RunDoctorCommand(const DoctorOptions& o, Env* env, std::ostream& out, std::o
     err << "akg_cli: error: " << target.status().message() << "\n";
     return 2;
   }
-  const DoctorTarget& t = *target;
-  bool named = !o.dsl.empty();
-  fs::path home = AkgHome(*env);
-  std::vector<DoctorCheck> checks;
-
-  auto config = LoadDslConfig(home / "configs", t.dsl, std::nullopt);
-  DoctorCheck config_check("dsl config");
-  config_check.needed = true;
-  config_check.detail = (home / "configs" / (t.dsl + ".yaml")).string();
-  if (!config.ok()) {
-    config_check.status = CheckStatus::kProblem;
-    config_check.detail = config.status().message();
-    config_check.fix = "export AKG_HOME=<the folder with configs/ and harness/>  # or fix the file";
-  }
-
-  checks.push_back(CheckCompiler(env));
-  std::string rule;
-  std::string python = FindHarnessPython(*env, config.ok() ? config->python : "", &rule);
-  std::vector<std::string> packages = Packages(t);
-  PythonProbe probe = ProbePython(env, python, rule, packages);
-  for (auto& c : CheckNvcc(env, probe, t)) checks.push_back(std::move(c));
-  auto pins = RequirementPins(home / "harness" / "requirements.txt");
-  for (auto& c : PythonChecks(probe, t, packages, pins, home)) checks.push_back(std::move(c));
-  checks.push_back(CheckGpus(env, probe, t));
-  checks.push_back(config_check);
-
-  auto settings = LoadLlmSettings(env->WorkingDir(), env->Lookup());
+  bool named = !o.dsl.empty();  // ResolveTarget takes all three flags or none
   std::vector<std::string> keys;
-  if (settings.ok()) {
-    keys = ApiKeys(*settings);
-    for (auto& c : ModelChecks(*settings, o.online, env)) checks.push_back(std::move(c));
-  } else {
-    DoctorCheck bad("settings", true);
-    bad.status = CheckStatus::kProblem;
-    bad.detail = settings.status().message();
-    bad.fix = "fix the file or variable the message names";
-    checks.push_back(bad);
-  }
-  std::string log_dir = config.ok() ? config->log_dir : DslConfig().log_dir;
-  fs::path history_db = settings.ok() ? settings->history_db : fs::path();
-  for (auto& c : FolderChecks(*env, log_dir, history_db)) checks.push_back(std::move(c));
-
+  std::vector<DoctorCheck> checks = AllChecks(o, *target, env, &keys);
   bool ok = true;
   for (auto& c : checks) {
     // A provider's error or a tool's output could echo a key: never let one out.
@@ -324,9 +341,9 @@ int RunDoctorCommand(const DoctorOptions& o, Env* env, std::ostream& out, std::o
     ok = ok && !Blocks(c);
   }
   if (o.json) {
-    PrintJson(checks, t, named, ok, out);
+    PrintJson(checks, *target, named, ok, out);
   } else {
-    PrintText(checks, t, named, out);
+    PrintText(checks, *target, named, out);
   }
   return ok ? 0 : 1;
 }
@@ -334,8 +351,8 @@ int RunDoctorCommand(const DoctorOptions& o, Env* env, std::ostream& out, std::o
 std::function<int()> SetupDoctorCommand(CLI::App* cmd) {
   auto o = std::make_shared<DoctorOptions>();
   cmd->add_option("--backend", o->backend,
-                  "cuda | cpu | ascend (with --arch and --dsl; default: "
-                  "the CPU path cpu/x86_64/cpp)");
+                  "cuda | cpu | ascend (with --arch and --dsl; default: the CPU path "
+                  "cpu/x86_64/cpp)");
   cmd->add_option("--arch", o->arch, "e.g. x86_64, h100, a100, ascend910b4");
   cmd->add_option("--dsl", o->dsl, "triton_cuda | cuda | tilelang_cuda | cpp | triton_ascend");
   cmd->add_flag("--online", o->online,

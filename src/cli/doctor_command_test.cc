@@ -1,11 +1,12 @@
 #include "cli/doctor_command.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <optional>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "core/json.h"
 #include "env/fake_env.h"
