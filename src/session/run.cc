@@ -88,7 +88,7 @@ Status Run::Check() const {
     return UsageError("--kernel is only for --workflow verifier_only");
   }
   if (request_.task.kind == TaskInput::Kind::kResume && !w->resumable) {
-    return UsageError("only evolve and adaptive_search runs can be resumed");
+    return UsageError("only " + ResumableWorkflowNames() + " runs can be resumed");
   }
   return Status::Ok();
 }
@@ -218,7 +218,6 @@ Result<RunResult> Run::Finish(const RunFolder& run, const AgentSet& agents, Work
     tokens.text = fmt::format("{:.0f} model calls, {} tokens", NumberOr(llm, "calls", 0),
                               tokens.tokens);
     Emit(tokens);
-    session_->AddRunLedger(llm);
   }
   RunSummary summary{&*task_, session_->target(), &session_->config(), &o, agents.models,
                      run.path().string(), "", request_.command_line, started_utc_,

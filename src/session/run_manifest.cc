@@ -40,11 +40,8 @@ Result<RunManifest> ReadResumableManifest(const fs::path& folder) {
   m.task_name = StringOr(j, "task_name", "task");
   const WorkflowInfo* w = FindWorkflow(m.workflow);
   if (w == nullptr || !w->resumable) {
-    std::string resumable;
-    for (const WorkflowInfo& each : Workflows()) {
-      if (each.resumable) resumable += (resumable.empty() ? "" : " and ") + std::string(each.name);
-    }
-    return UsageError("'" + folder.string() + "' is a " + m.workflow + " run; only " + resumable +
+    return UsageError("'" + folder.string() + "' is a " + m.workflow + " run; only " +
+                      ResumableWorkflowNames() +
                       " runs can be resumed");
   }
   return m;

@@ -160,15 +160,4 @@ Json Session::Peaks(const CancelToken* cancel) {
   return *peaks_;
 }
 
-void Session::AddRunLedger(const Json& ledger) {
-  if (!ledger.is_object()) return;
-  if (!llm_totals_.is_object()) {
-    llm_totals_ = {{"runs", 0}, {"calls", 0}, {"input_tokens", 0}, {"output_tokens", 0}, {"cost", 0.0}};
-  }
-  llm_totals_["runs"] = NumberOr(llm_totals_, "runs", 0) + 1;
-  for (const char* key : {"calls", "input_tokens", "output_tokens", "cost"}) {
-    llm_totals_[key] = NumberOr(llm_totals_, key, 0) + NumberOr(ledger, key, 0);  // cost: null = 0
-  }
-}
-
 }  // namespace akg

@@ -10,7 +10,7 @@
 //   Session::NewRun(RunRequest) -> Run (run.h)
 //
 // A run's model registry, ledger and transcript are the run's own (its report and its folder's
-// llm/ hold that run's calls only); the session adds each finished run's ledger to its totals.
+// llm/ hold that run's calls only, and its budget is its own).
 // The harness servers outlive runs: cancelling a run stops only that run's children.
 #pragma once
 
@@ -82,10 +82,6 @@ class Session {
   // The parent of every run's token; cancelled only when the whole session ends.
   CancelToken* token() { return &token_; }
 
-  // Adds a finished run's LLM ledger (Ledger::ToJson) to the session's totals.
-  void AddRunLedger(const Json& ledger);
-  Json LlmTotals() const { return llm_totals_; }
-
  private:
   Session(const SessionOptions& options, Env* env, NoteSink notes);
   Status Init();
@@ -107,7 +103,6 @@ class Session {
   std::unique_ptr<HarnessClient> harness_;
   OwnedDevicePool pool_;
   std::optional<Json> peaks_;
-  Json llm_totals_;
 };
 
 // Parses "0,1,3"; the error names the bad element.

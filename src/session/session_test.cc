@@ -12,18 +12,12 @@
 #include "core/files.h"
 #include "env/fake_env.h"
 #include "session/run.h"
+#include "workflow/search_test_fakes.h"  // ArgAfter
 
 namespace akg {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ArgAfter(const ProcessSpec& spec, const std::string& flag) {
-  for (size_t i = 0; i + 1 < spec.argv.size(); ++i) {
-    if (spec.argv[i] == flag) return spec.argv[i + 1];
-  }
-  return "";
-}
 
 // Plays the harness for a verifier_only run: inspect describes any task, a kernel with "GOOD"
 // passes, profile reports 2x; anything else (peaks) writes no result.

@@ -60,7 +60,9 @@ Status SearchDriver::Start() {
       design_ = Design{sketch, h};
     } else {
       ctx_.emit(PhaseEvent("design", "KernelDesigner is sketching the kernel"));
-      AKG_ASSIGN_OR_RETURN(Design d, ctx_.designer->MakeDesign({ctx_.task, ctx_.target, ctx_.cancel}));
+      AKG_ASSIGN_OR_RETURN(Design d, ctx_.designer->MakeDesign(
+                                         {ctx_.task, ctx_.target, ctx_.cancel,
+                                          StreamTail(ctx_.emit, "design", "[design] model")}));
       AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::kDesign, d.sketch));
       AKG_RETURN_IF_ERROR(run.WriteJson(RunFiles::kDesignHints, d.hints));
       design_ = std::move(d);

@@ -107,6 +107,14 @@ std::string WorkflowNames() {
   return names;
 }
 
+std::string ResumableWorkflowNames() {
+  std::string names;
+  for (const WorkflowInfo& w : Workflows()) {
+    if (w.resumable) names += (names.empty() ? "" : " and ") + std::string(w.name);
+  }
+  return names;
+}
+
 Result<WorkflowOutcome> RunWorkflow(const WorkflowContext& ctx, const std::string& workflow) {
   const WorkflowInfo* w = FindWorkflow(workflow);
   if (w == nullptr) return UsageError("unknown workflow '" + workflow + "'; use " + WorkflowNames());

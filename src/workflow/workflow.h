@@ -102,6 +102,8 @@ const std::vector<WorkflowInfo>& Workflows();
 const WorkflowInfo* FindWorkflow(const std::string& name);
 // "default, coder_only, ...", for messages.
 std::string WorkflowNames();
+// "evolve and adaptive_search": the workflows --resume continues, for messages.
+std::string ResumableWorkflowNames();
 
 // Runs any workflow by name. Errors are failures of the agent or its agents (e.g. the builtin
 // model cannot handle the task); a kernel that fails is a candidate with its verdict, not an error.
