@@ -1,0 +1,31 @@
+"""nn.BatchNorm2d with its affine parameters, in training mode (the harness never calls .eval()):
+normalized by the batch's own per-channel statistics; the running buffers update as a side effect."""
+# H200 eager estimate: ~1.3 ms (statistics pass reads 1 GiB, normalize pass reads+writes 2 GiB, 268M fp32: ~3.2 GB at ~2.5 TB/s; measured 1.3 ms)
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels)
+        with torch.no_grad():
+            self.norm.weight.copy_(1.0 + 0.1 * torch.randn(channels))
+            self.norm.bias.copy_(0.1 * torch.randn(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x)
+
+
+batch_size = 128
+channels = 128
+height = 128
+width = 128
+
+
+def get_inputs():
+    return [torch.randn(batch_size, channels, height, width)]
+
+
+def get_init_inputs():
+    return [channels]
