@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/bench_command.h"
 #include "cli/doctor_command.h"
 #include "cli/interactive.h"
 #include "cli/line_reader.h"
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
   const std::vector<Subcommand> subcommands = {
       {"op", "write a verified, profiled kernel for one task",
        [&op](CLI::App* cmd) { return SetupOp(cmd, &op); }},
+      {"bench", "run a suite of task files on one session; a table of outcomes and speedups",
+       [&op](CLI::App* cmd) { return akg::SetupBenchCommand(cmd, op.command_line); }},
       {"runs", "list finished runs from the run history (runs show ID: one run)",
        akg::SetupRunsCommand},
       {"report", "write one self-contained HTML page for a run (its folder or run ID)",

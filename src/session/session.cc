@@ -149,6 +149,7 @@ Result<fs::path> Session::RunWorkDir() {
 }
 
 Json Session::Peaks(const CancelToken* cancel) {
+  std::lock_guard<std::mutex> lock(peaks_mu_);
   if (peaks_) return *peaks_;
   // Measured at most once per machine (then cached on disk). A lookup cut short by a cancel is
   // not kept: the next run asks again.

@@ -14,9 +14,11 @@
 // The harness servers outlive runs: cancelling a run stops only that run's children.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +75,7 @@ class Session {
   HarnessClient* harness() { return harness_.get(); }
   DevicePool* pool() { return pool_.pool.get(); }
   // A fresh folder under the session's temporary work root, for one run's staging.
+  // Thread-safe (bench stages tasks on several threads), as is Peaks.
   Result<std::filesystem::path> RunWorkDir();
 
   // The target's peak rates (configs/arch_peaks.yaml, or measured once and cached); the note,
@@ -99,9 +102,10 @@ class Session {
   bool interpreter_ = false;
   CancelToken token_{&ProcessCancelToken()};
   std::filesystem::path work_root_;  // removed with the session
-  int runs_staged_ = 0;
+  std::atomic<int> runs_staged_{0};
   std::unique_ptr<HarnessClient> harness_;
   OwnedDevicePool pool_;
+  std::mutex peaks_mu_;  // concurrent runs wait for the one lookup
   std::optional<Json> peaks_;
 };
 
