@@ -214,18 +214,25 @@ class Bench {
   // Tasks of this bench without a finished row (cancelled, or never started).
   size_t unfinished() const {
     size_t n = 0;
-    for (const auto& r : fresh_) n += !r || r->status == "cancelled";
+    for (const auto& r : fresh_) n += !r || !Finished(*r);
     return n;
   }
+  // The first agent_error row (the bench stopped there), or null.
+  const BenchRow* agent_error() const { return agent_error_ ? &*agent_error_ : nullptr; }
 
  private:
   void Work() {
-    while (!IsCancelled(session_->token())) {
+    // A failure of the agent itself (not of the task) would fail every task after it.
+    while (!IsCancelled(session_->token()) && !stop_) {
       size_t i = next_.fetch_add(1);
       if (i >= todo_.size()) return;
       BenchRow row = RunTask(todo_[i]);
       progress_->Line(FormatRowLine(row));
       std::lock_guard<std::mutex> lock(mu_);
+      if (row.status == "agent_error" && !agent_error_) {
+        agent_error_ = row;
+        stop_ = true;
+      }
       fresh_[i] = std::move(row);
       if (Status s = WriteLocked(); !s.ok() && write_error_.ok()) write_error_ = s;
     }
@@ -295,6 +302,8 @@ class Bench {
   Progress* progress_;
   bool terminal_;
   std::atomic<size_t> next_{0};
+  std::atomic<bool> stop_{false};
+  std::optional<BenchRow> agent_error_;
   std::mutex mu_;
   Status write_error_;
   BenchResults written_;  // what results.json holds now
@@ -354,6 +363,12 @@ int RunBenchCommand(const BenchOptions& o, const BenchDeps& deps) {
   } else {
     *deps.out << FormatBenchTable(done.rows) << "\n" << FormatFigures(ComputeFigures(done.rows))
               << "\nresults: " << (*out / kResultsFile).string() << "\n";
+  }
+  if (const BenchRow* broken = bench.agent_error(); broken && !done.interrupted) {
+    *deps.err << "akg_cli: error: task " << broken->task << ": " << broken->why
+              << "; the bench stopped (the agent failed, not the task): fix it and continue with "
+              << "the same command and --resume " << out->string() << "\n";
+    return 1;
   }
   if (done.interrupted) {
     *deps.err << "akg_cli: interrupted: " << bench.unfinished() << " tasks not finished; "

@@ -16,8 +16,12 @@
 // more; the rows so far are written. --resume DIR re-reads DIR/results.json and runs only the
 // tasks without a finished row (a cancelled task runs again), on the same target.
 //
+// A failure of the agent itself (kInternal: the harness Python cannot import torch, a folder
+// cannot be written) would fail every later task too: the bench starts no more tasks.
+//
 // Exit codes: 0 the suite ran (whatever the verdicts), 2 bad input (one `akg_cli: error:` line;
-// nothing written), 1 the results could not be written, 130 interrupted.
+// nothing written), 1 the agent failed (the rows so far are written) or the results could not
+// be, 130 interrupted.
 #pragma once
 
 #include <functional>

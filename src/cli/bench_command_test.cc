@@ -103,6 +103,7 @@ TEST(BenchRowTest, ErrorKindsMapToDeclinedErrorAndCancelled) {
   EXPECT_EQ(RowFromError("x", "x.py", InputError("no class Model")).status, "error");
   EXPECT_EQ(RowFromError("x", "x.py", Status::Error(ErrorKind::kCancelled, "interrupted")).status,
             "cancelled");
+  EXPECT_EQ(RowFromError("x", "x.py", InternalError("cannot import torch")).status, "agent_error");
 }
 
 TEST(BenchFiguresTest, Geomean) {
@@ -237,13 +238,14 @@ TEST(BenchResultsTest, ForeignOrNewerFilesAreRefused) {
   EXPECT_NE(refused.status().message().find("newer akg_cli"), std::string::npos);
 }
 
-TEST(BenchResumeTest, RunsTasksWithoutARowAndCancelledOnesAgain) {
+TEST(BenchResumeTest, RunsTasksWithoutARowAndCancelledOrAgentErrorOnesAgain) {
   BenchRow cancelled = RowFromError("b", "b.py", Status::Error(ErrorKind::kCancelled, "stop"));
+  BenchRow broken_agent = RowFromError("e", "e.py", InternalError("cannot import torch"));
   std::vector<BenchRow> rows = {Correct("a", 2.0, std::nullopt), cancelled, Declined("c"),
-                                Correct("gone", 1.0, std::nullopt)};
-  std::vector<size_t> todo = TasksToRun({"a", "b", "c", "d"}, &rows);
-  EXPECT_EQ(todo, (std::vector<size_t>{1, 3}));
-  ASSERT_EQ(rows.size(), 3u);  // the cancelled row goes; a row of another task list stays
+                                broken_agent, Correct("gone", 1.0, std::nullopt)};
+  std::vector<size_t> todo = TasksToRun({"a", "b", "c", "d", "e"}, &rows);
+  EXPECT_EQ(todo, (std::vector<size_t>{1, 3, 4}));
+  ASSERT_EQ(rows.size(), 3u);  // the unfinished rows go; a row of another task list stays
   EXPECT_EQ(rows[0].task, "a");
   EXPECT_EQ(rows[1].task, "c");
   EXPECT_EQ(rows[2].task, "gone");

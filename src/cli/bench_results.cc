@@ -137,6 +137,7 @@ BenchRow RowFromError(const std::string& task, const std::string& task_file, con
   switch (error.kind()) {
     case ErrorKind::kUnsupported: row.status = "declined"; break;
     case ErrorKind::kCancelled: row.status = "cancelled"; break;
+    case ErrorKind::kInternal: row.status = "agent_error"; break;
     default: row.status = "error"; break;
   }
   row.why = Clip(error.message(), kWhyKept);
@@ -369,10 +370,14 @@ std::string BenchMarkdown(const BenchResults& r) {
   return md;
 }
 
+bool Finished(const BenchRow& row) {
+  return row.status != "cancelled" && row.status != "agent_error";
+}
+
 std::vector<size_t> TasksToRun(const std::vector<std::string>& task_names,
                                std::vector<BenchRow>* rows) {
   rows->erase(std::remove_if(rows->begin(), rows->end(),
-                             [](const BenchRow& r) { return r.status == "cancelled"; }),
+                             [](const BenchRow& r) { return !Finished(r); }),
               rows->end());
   std::set<std::string> done;
   for (const BenchRow& r : *rows) done.insert(r.task);

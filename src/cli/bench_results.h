@@ -22,8 +22,11 @@ namespace akg {
 //   passed     a kernel was verified (correct)
 //   failed     the agent wrote kernels, none passed (or kernelgen_only: never verified)
 //   declined   the agent wrote no kernel (the builtin model cannot handle the task)
-//   error      the task itself could not be run (bad task file, the reference raises)
-//   cancelled  Ctrl-C stopped it; not a finished task, so --resume runs it again
+//   error        the task itself could not be run (bad task file, the reference raises)
+//   agent_error  the agent itself failed (the harness Python cannot import torch, a folder
+//                cannot be written): not the task's fault, so the bench stops and --resume
+//                runs it again
+//   cancelled    Ctrl-C stopped it; not a finished task, so --resume runs it again
 struct BenchRow {
   std::string task;       // the task file's stem; also its run folder's name
   std::string task_file;  // the path as found
@@ -46,7 +49,7 @@ struct BenchRow {
 BenchRow RowFromReport(const std::string& task, const std::string& task_file, const Json& report,
                        int exit_code);
 // The row of a run that ended in an error: kUnsupported is a decline, kCancelled a cancel,
-// anything else (a bad task file, a failure of the agent) an error.
+// kInternal an agent_error, anything else (a bad task file) an error.
 BenchRow RowFromError(const std::string& task, const std::string& task_file, const Status& error);
 
 struct SuiteFigures {
@@ -95,8 +98,10 @@ Json BenchResultsJson(const BenchResults& r);
 Result<BenchResults> BenchResultsFromJson(const Json& j, const std::string& what);
 std::string BenchMarkdown(const BenchResults& r);
 
-// --resume: the indices of `task_names` that have no finished row (a cancelled row is not
-// finished). `rows` keeps the finished rows only, in their order.
+// A row --resume keeps: not cancelled, not an agent_error.
+bool Finished(const BenchRow& row);
+// --resume: the indices of `task_names` that have no finished row. `rows` keeps the finished
+// rows only, in their order.
 std::vector<size_t> TasksToRun(const std::vector<std::string>& task_names,
                                std::vector<BenchRow>* rows);
 

@@ -17,11 +17,12 @@ from conftest import CLI, CPU_TARGET, EXAMPLES, FIXTURES, cli_env
 FAST = ["--config", str(FIXTURES / "fast.yaml")]  # eager baseline only: no torch.compile time
 
 
-def bench(cwd: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def bench(cwd: Path, *args: str, env: dict[str, str] | None = None,
+          timeout: float = 600) -> subprocess.CompletedProcess:
     if not CLI.exists():
         pytest.fail(f"{CLI} is missing: build first (scripts/setup.sh)")
-    return subprocess.run([str(CLI), "bench", *args], cwd=cwd, env=cli_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run([str(CLI), "bench", *args], cwd=cwd, env=cli_env(env),
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def results(out: Path) -> dict:
@@ -214,3 +215,26 @@ def test_ctrl_c_cancels_the_bench_and_keeps_the_rows_so_far(tmp_path):
     assert "c_swish" not in got  # never started
     assert res["interrupted"] is True and res["finished_utc"]
     assert "--resume" in stderr
+
+
+def test_a_broken_agent_stops_the_bench_and_resume_runs_its_task_again(tmp_path):
+    tasks = task_folder(tmp_path / "tasks", {"a_matmul.py": FIXTURES / "matmul.py",
+                                             "b_broken.py": FIXTURES / "no_model.py"})
+    no_torch = tmp_path / "python-without-torch"
+    no_torch.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\n"
+                        "exit 1\n")
+    no_torch.chmod(0o755)
+    out = tmp_path / "out"
+    r = bench(tmp_path, str(tasks), *CPU_TARGET, *FAST, "--out", str(out),
+              env={"AKG_PYTHON": str(no_torch)})
+    assert r.returncode == 1, r.stdout + r.stderr
+    errors = [line for line in r.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "cannot import torch" in errors[0] and "--resume" in errors[0]
+    got = rows(out)
+    assert list(got) == ["a_matmul"] and got["a_matmul"]["status"] == "agent_error"
+
+    again = bench(tmp_path, str(tasks), *CPU_TARGET, *FAST, "--resume", str(out))
+    assert again.returncode == 0, again.stdout + again.stderr
+    got = rows(out)
+    assert list(got) == ["a_matmul", "b_broken"]
+    assert got["a_matmul"]["status"] != "agent_error" and got["b_broken"]["status"] == "error"
