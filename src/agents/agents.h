@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "env/cancel.h"
+#include "task/op_graph.h"
 
 namespace akg {
 
@@ -24,7 +25,14 @@ struct TaskInfo {
   std::filesystem::path task_path;  // absolute path of the task file
   std::string source;               // the task file's text
   Json inspection;                  // the harness's inspect result
+  OpGraphPtr graph;                 // the inspection parsed once (null: see GraphOf)
 };
+
+// The task's typed graph: the one parsed when the task was staged, or (a TaskInfo built
+// without it, as in tests) parsed now from the inspection.
+inline OpGraphPtr GraphOf(const TaskInfo& task) {
+  return task.graph ? task.graph : MakeOpGraph(task.inspection);
+}
 
 struct Design {
   std::string sketch;  // Markdown: algorithm sketch with optimisation hints

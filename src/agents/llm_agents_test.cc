@@ -369,7 +369,7 @@ TEST(LlmAgentsContextTest, LogExcerptKeepsHeadAndTail) {
 
 TEST(LlmAgentsContextTest, OpGraphSummaryWithoutGraphSaysWhy) {
   Json inspection = {{"graph", nullptr}, {"graph_error", "export failed: data-dependent"}};
-  EXPECT_NE(OpGraphSummary(inspection).find("export failed: data-dependent"), std::string::npos);
+  EXPECT_NE(OpGraphSummary(ParseOpGraph(inspection)).find("export failed: data-dependent"), std::string::npos);
 }
 
 TEST(LlmAgentsContextTest, OpGraphSummaryShortensLongGraphs) {
@@ -379,7 +379,7 @@ TEST(LlmAgentsContextTest, OpGraphSummaryShortensLongGraphs) {
                      {"target", "aten.relu.default"}, {"args", Json::array()},
                      {"shape", {4}}, {"dtype", "float32"}});
   }
-  std::string s = OpGraphSummary({{"graph", {{"source", "torch.export"}, {"nodes", nodes}}}}, 40);
+  std::string s = OpGraphSummary(ParseOpGraph({{"graph", {{"source", "torch.export"}, {"nodes", nodes}}}}), 40);
   EXPECT_NE(s.find("n0 = aten.relu.default() -> float32[4]"), std::string::npos);
   EXPECT_NE(s.find("n199 = "), std::string::npos);
   EXPECT_NE(s.find("... 160 more nodes ..."), std::string::npos) << s;

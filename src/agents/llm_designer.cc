@@ -54,7 +54,7 @@ Result<Design> LlmDesigner::MakeDesign(const DesignRequest& request) {
   if (request.task == nullptr) return InternalError("KernelDesigner: the request has no task");
   const TaskInfo& task = *request.task;
   AKG_ASSIGN_OR_RETURN(Json ctx, AgentContext(task, request.target, options_));
-  ctx["skills"] = ledger_.Select(options_, "design", task.inspection);
+  ctx["skills"] = ledger_.Select(options_, "design", *GraphOf(task));
   AKG_ASSIGN_OR_RETURN(LlmRequest req, RenderChatRequest("kernel_designer", options_,
                                                          "designer_system.md", "designer_user.md",
                                                          ctx));

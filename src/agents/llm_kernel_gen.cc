@@ -78,7 +78,7 @@ Result<Json> LlmKernelGen::BuildContext(const GenRequest& request, const std::st
                      {"optimise", stage == "optimise"}};
   ctx["attempt"] = request.attempt;
   ctx["design"] = DesignContext(request.design);
-  ctx["skills"] = ledger_.Select(options_, stage, task.inspection);
+  ctx["skills"] = ledger_.Select(options_, stage, *GraphOf(task));
   ctx["history"] = HistoryContext(request.history, options_.log_excerpt_chars);
   ctx["previous_code"] = request.history.empty() ? "" : PreviousCode(request);
   ctx["parent"] = request.parent ? KernelContext(*request.parent, true) : Json(nullptr);

@@ -65,45 +65,39 @@ std::string Argument(const Json& a) {
   return a.dump();
 }
 
-std::string NodeResult(const Json& n) {
-  if (n.contains("outputs") && n["outputs"].is_array()) {
+std::string TypeText(const TensorType& t) { return t.dtype + ShapeText(t.shape); }
+
+std::string NodeResult(const OpNode& n) {
+  if (!n.outputs.empty()) {
     std::string s;
-    for (const Json& o : n["outputs"]) {
-      s += (s.empty() ? "" : ", ") + StringOr(o, "dtype", "?") + Shape(Field(o, "shape"));
-    }
+    for (const TensorType& o : n.outputs) s += (s.empty() ? "" : ", ") + TypeText(o);
     return "(" + s + ")";
   }
-  if (n.contains("shape")) return StringOr(n, "dtype", "?") + Shape(Field(n, "shape"));
-  return "?";
+  return n.type ? TypeText(*n.type) : "?";
 }
 
-std::string NodeLine(const Json& n) {
-  std::string op = StringOr(n, "op", "");
-  std::string name = StringOr(n, "name", "?");
-  if (op == "placeholder") {
-    std::string role = StringOr(n, "role", "input");
-    std::string what = role == "user_input" ? fmt::format("forward argument {}",
-                                                          NumberOr(n, "index", -1))
-                                            : role + " " + StringOr(n, "target", "");
-    if (n.contains("value")) return fmt::format("{}: {} = {}", name, what, n["value"].dump());
-    return fmt::format("{}: {} {}", name, what, NodeResult(n));
-  }
-  if (op == "output") {
+std::string NodeLine(const OpNode& n) {
+  if (n.role == NodeRole::kOutput) {
     // args is [outputs]: one list (or tuple) of the returned nodes.
-    const Json& args = Field(n, "args");
-    bool single = args.is_array() && args.size() == 1;
-    return "return " + Argument(single ? args[0] : args);
+    bool single = n.args.is_array() && n.args.size() == 1;
+    return "return " + Argument(single ? n.args[0] : n.args);
+  }
+  if (n.role != NodeRole::kCall) {
+    std::string what = n.role == NodeRole::kInput
+                           ? fmt::format("forward argument {}", n.input_index)
+                           : std::string(NodeRoleName(n.role)) + " " + n.target;
+    if (n.value) return fmt::format("{}: {} = {}", n.name, what, n.value->dump());
+    return fmt::format("{}: {} {}", n.name, what, NodeResult(n));
   }
   std::string args;
-  if (n.contains("args") && n["args"].is_array()) {
-    for (const Json& a : n["args"]) args += (args.empty() ? "" : ", ") + Argument(a);
+  if (n.args.is_array()) {
+    for (const Json& a : n.args) args += (args.empty() ? "" : ", ") + Argument(a);
   }
-  if (n.contains("kwargs") && n["kwargs"].is_object()) {
-    for (const auto& [k, v] : n["kwargs"].items()) {
-      args += (args.empty() ? "" : ", ") + k + "=" + Argument(v);
-    }
+  for (const auto& [k, v] : n.kwargs.items()) {
+    args += (args.empty() ? "" : ", ") + k + "=" + Argument(v);
   }
-  return fmt::format("{} = {}({}) -> {}", name, StringOr(n, "target", op), args, NodeResult(n));
+  return fmt::format("{} = {}({}) -> {}", n.name, n.target.empty() ? n.fx_op : n.target, args,
+                     NodeResult(n));
 }
 
 std::string DeviceName(const Target& t) {
@@ -158,15 +152,14 @@ std::string JoinCategories(const std::vector<std::string>& categories) {
 
 }  // namespace
 
-std::string OpGraphSummary(const Json& inspection, size_t max_nodes) {
-  if (!inspection.contains("graph") || !inspection["graph"].is_object()) {
-    return "(no operator graph: " + StringOr(inspection, "graph_error", "not exported") + ")";
+std::string OpGraphSummary(const OpGraph& graph, size_t max_nodes) {
+  if (!graph.has_graph()) {
+    return "(no operator graph: " + (graph.error.empty() ? "not exported" : graph.error) + ")";
   }
-  const Json& graph = inspection["graph"];
-  if (!graph.contains("nodes") || !graph["nodes"].is_array()) return "(empty operator graph)";
+  if (graph.nodes.empty()) return "(empty operator graph)";
   std::vector<std::string> lines;
-  for (const Json& n : graph["nodes"]) lines.push_back(NodeLine(n));
-  std::string out = "source: " + StringOr(graph, "source", "?") + "\n";
+  for (const OpNode& n : graph.nodes) lines.push_back(NodeLine(n));
+  std::string out = "source: " + graph.source + "\n";
   if (lines.size() > max_nodes) {
     size_t head = max_nodes - max_nodes / 4, tail = max_nodes / 4;
     for (size_t i = 0; i < head; ++i) out += lines[i] + "\n";
@@ -223,6 +216,7 @@ Result<LlmRequest> RenderChatRequest(const std::string& agent, const LlmAgentOpt
 
 Json TaskContext(const TaskInfo& task) {
   const Json& in = task.inspection;
+  OpGraphPtr graph = GraphOf(task);
   double ms = NumberOr(in, "reference_ms", 0);
   return {{"name", task.name},
           {"source", task.source},
@@ -233,8 +227,8 @@ Json TaskContext(const TaskInfo& task) {
           {"buffers", DescribeList(in, "buffers", "")},
           {"device_used", StringOr(in, "device_used", "")},
           {"reference_ms", ms > 0 ? fmt::format("{:.4g} ms", ms) : ""},
-          {"categories", JoinCategories(OperatorCategories(in))},
-          {"op_graph", OpGraphSummary(in)}};
+          {"categories", JoinCategories(graph->Categories())},
+          {"op_graph", OpGraphSummary(*graph)}};
 }
 
 Json TargetContext(const Target& target, const LlmAgentOptions& options) {
@@ -268,12 +262,12 @@ Result<Json> AgentContext(const TaskInfo& task, const Target& target,
 }
 
 Json SkillLedger::Select(const LlmAgentOptions& options, const std::string& stage,
-                         const Json& inspection) {
+                         const OpGraph& graph) {
   Json out = Json::array();
   if (options.skills == nullptr || options.skills->empty()) return out;
   SkillQuery query = options.skill_query;
   query.stage = stage;
-  query.categories = OperatorCategories(inspection);
+  query.categories = graph.Categories();
   std::vector<const Skill*> chosen = SelectSkills(*options.skills, query);
   std::lock_guard<std::mutex> lock(mutex_);
   for (const Skill* s : chosen) {

@@ -58,7 +58,7 @@ Result<Json> AgentContext(const TaskInfo& task, const Target& target,
 
 // One line per ATen call of the inspect result's graph ("mul = aten.mul.Tensor(gelu, 2) ->
 // float32[4, 8]"), placeholders first; long graphs keep their first and last nodes.
-std::string OpGraphSummary(const Json& inspection, size_t max_nodes = 80);
+std::string OpGraphSummary(const OpGraph& graph, size_t max_nodes = 80);
 
 // The head and tail of a long log with a marker for what was cut, within about `max_chars`.
 std::string LogExcerpt(const std::string& log, size_t max_chars);
@@ -75,7 +75,7 @@ std::string FormatSpeedup(double speedup);
 class SkillLedger {
  public:
   // [{name, description, body}] of the selected skills, best first; [] without skills.
-  Json Select(const LlmAgentOptions& options, const std::string& stage, const Json& inspection);
+  Json Select(const LlmAgentOptions& options, const std::string& stage, const OpGraph& graph);
   std::vector<std::string> names() const;  // sorted
 
  private:

@@ -210,14 +210,12 @@ const AtenHandler* FindAtenHandler(const std::string& name) {
   return it == Handlers().end() ? nullptr : &it->second;
 }
 
-AtenCall MakeAtenCall(const Json& node) {
+AtenCall MakeAtenCall(const OpNode& node) {
   static const Json kEmptyArray = Json::array();
-  static const Json kEmptyObject = Json::object();
   AtenCall call;
-  call.target = node.value("target", std::string("?"));
-  call.args = node.contains("args") && node["args"].is_array() ? &node["args"] : &kEmptyArray;
-  call.kwargs =
-      node.contains("kwargs") && node["kwargs"].is_object() ? &node["kwargs"] : &kEmptyObject;
+  call.target = node.target.empty() ? "?" : node.target;
+  call.args = node.args.is_array() ? &node.args : &kEmptyArray;
+  call.kwargs = &node.kwargs;
   if (call.target.rfind("aten.", 0) != 0) return call;
   std::string rest = call.target.substr(5);
   std::string name = rest.substr(0, rest.find('.'));

@@ -13,6 +13,7 @@
 #include "builtin/elementwise_ir.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "task/op_graph.h"
 
 namespace akg {
 
@@ -39,13 +40,17 @@ struct AtenCall {
   const Json* args = nullptr;
   const Json* kwargs = nullptr;
 };
-AtenCall MakeAtenCall(const Json& node);
+AtenCall MakeAtenCall(const OpNode& node);
 
 // The state of one graph's lowering: the builder and the expression id of each graph node.
 struct Lowering {
   explicit Lowering(ElementwiseGraph* graph) : b(graph) {}
   ExprBuilder b;
   std::map<std::string, int> ids;
+  // Plans only (plan_lowering.cc): the values of a call that returns several (max.dim), for
+  // getitem; the rank of each expression node, filled by the lowering as nodes appear.
+  std::map<std::string, std::vector<int>> tuples;
+  std::function<int(int)> rank_of;
 
   // The argument at `pos` (or keyword `kw`); nullptr when absent or None.
   const Json* Arg(const AtenCall& call, size_t pos, const char* kw) const;

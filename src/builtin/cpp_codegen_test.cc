@@ -10,7 +10,7 @@ namespace {
 using namespace test_graphs;  // NOLINT: test helpers
 
 ElementwiseGraph Graph(const Json& inspection) {
-  Result<ElementwiseGraph> g = ParseElementwiseGraph(inspection);
+  Result<ElementwiseGraph> g = ParseElementwiseGraph(ParseOpGraph(inspection));
   EXPECT_TRUE(g.ok()) << g.status().message();
   return g.ok() ? *g : ElementwiseGraph{};
 }

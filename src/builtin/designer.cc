@@ -7,33 +7,14 @@
 #include "builtin/cpp_codegen.h"
 #include "builtin/elementwise_ir.h"
 #include "builtin/kernel_gen.h"
+#include "builtin/plan.h"
+#include "builtin/plan_tunables.h"
 #include "builtin/tunables.h"
 
 namespace akg {
 namespace {
 
-int64_t NodeBytes(const Json& node) {
-  if (!node.contains("shape") || !node["shape"].is_array()) return 0;
-  return NumElements(node["shape"].get<std::vector<int64_t>>()) *
-         DtypeBytes(node.value("dtype", std::string("float32")));
-}
-
-void AddReads(const Json& value, const std::map<std::string, int64_t>& bytes, int64_t* read) {
-  if (value.is_object() && value.contains("node") && value["node"].is_string()) {
-    auto it = bytes.find(value["node"].get<std::string>());
-    if (it != bytes.end()) *read += it->second;
-  } else if (value.is_array()) {
-    for (const Json& item : value) AddReads(item, bytes, read);
-  }
-}
-
 std::string Mib(int64_t bytes) { return fmt::format("{:.1f} MiB", bytes / 1048576.0); }
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 std::string OperandTable(const ElementwiseGraph& g) {
   std::string s = "| operand | shape (at inspect) | dtype |\n|---|---|---|\n";
@@ -44,16 +25,17 @@ std::string OperandTable(const ElementwiseGraph& g) {
   return s + "| out | " + ShapeText(g.output_shape) + " | " + g.output_dtype + " |\n";
 }
 
-std::string TrafficSection(const EagerTraffic& eager,
+std::string TrafficSection(const GraphTraffic& eager,
                            int64_t fused_read, int64_t fused_written) {
   int64_t fused = fused_read + fused_written;
-  int64_t unfused = eager.bytes_read + eager.bytes_written;
+  int64_t unfused = eager.eager_bytes_read + eager.eager_bytes_written;
   std::string s = "## Memory traffic\n\n";
   s += fmt::format("- Fused: 1 kernel reads {} and writes {} ({} in all).\n", Mib(fused_read),
                    Mib(fused_written), Mib(fused));
   s += fmt::format("- Eager: {} kernels read {} and write {} ({} in all), counting each ATen call "
                    "as a kernel that reads its tensor operands and writes its result.\n",
-                   eager.kernels, Mib(eager.bytes_read), Mib(eager.bytes_written), Mib(unfused));
+                   eager.eager_kernels, Mib(eager.eager_bytes_read), Mib(eager.eager_bytes_written),
+                   Mib(unfused));
   if (fused > 0 && unfused > 0) {
     s += fmt::format("- Fusion moves {:.2f}x fewer bytes. Elementwise chains are bound by memory "
                      "bandwidth, so this ratio is roughly the best speedup to expect.\n",
@@ -112,35 +94,60 @@ std::string TritonSections(const TritonTunables& t) {
                       : "a small output needs more programs to occupy the SMs.");
 }
 
-}  // namespace
-
-EagerTraffic EstimateEagerTraffic(const Json& inspection) {
-  EagerTraffic t;
-  const Json& graph = inspection.value("graph", Json());
-  if (!graph.is_object()) return t;
-  std::map<std::string, int64_t> bytes;
-  for (const Json& node : graph.value("nodes", Json::array())) {
-    bytes[node.value("name", std::string())] = NodeBytes(node);
-    if (node.value("op", std::string()) != "call_function") continue;
-    ++t.kernels;
-    t.bytes_written += NodeBytes(node);
-    AddReads(node.value("args", Json()), bytes, &t.bytes_read);
+// The sketch of a kernel-plan design, rendered from the plan: one section per launch.
+Design PlanDesign(const KernelProgram& p, const OpGraph& graph, const std::string& dsl) {
+  GraphTraffic t = graph.Traffic();
+  std::string s = "# Builtin design: kernel plans (" + dsl + ")\n\n";
+  s += fmt::format("{} launch{} instead of eager's {} ATen calls.\n\n", p.launches.size(),
+                   p.launches.size() == 1 ? "" : "es", t.eager_kernels);
+  s += fmt::format("- Work: {:.3g} GFLOP in matrix products; at least {} moved (every input, "
+                   "parameter and output once); eager moves {}.\n\n",
+                   t.flops / 1e9, Mib(t.min_bytes), Mib(t.eager_bytes_read + t.eager_bytes_written));
+  for (size_t k = 0; k < p.launches.size(); ++k) {
+    const Launch& l = p.launches[k];
+    s += fmt::format("## Launch {}: {}\n\n{}\n\n", k, PlanKindName(l.kind), DescribeLaunch(l));
+    if (l.kind == PlanKind::kRow || l.kind == PlanKind::kPointwise) {
+      s += "The domain is seen as [outer, row, inner] (row = the reduced dims); each program "
+           "takes a tile of rows. A row that fits one tile stays in registers (one read, one "
+           "write); a longer one is looped once per reduction stage. A one-stage reduction to "
+           "few rows is split along the row and finished by a second launch. Accumulation is "
+           "float32; max/min propagate NaN and argmax/argmin take the first index, as torch "
+           "does.\n\n";
+    } else {
+      s += "Tiled matrix product over [batch, M, N] with float32 accumulation (float32 operands "
+           "stay float32: no TF32), operands read through their strides (transposes are free), "
+           "the epilogue applied to the accumulator before the one store.\n\n";
+    }
   }
-  return t;
+  Design d;
+  d.sketch = s;
+  d.hints = {{"builtin", "plan"}, {"dsl", dsl}, {"tunables", ToJson(DefaultPlanTunables(p))},
+             {"launches", p.launches.size()}, {"min_bytes", t.min_bytes}, {"flops", t.flops},
+             {"eager_kernels", t.eager_kernels}};
+  return d;
 }
+
+}  // namespace
 
 Result<Design> BuiltinDesigner::MakeDesign(const DesignRequest& request) {
   if (request.task == nullptr) return InternalError("KernelDesigner called without a task");
   const std::string& dsl = request.target.dsl;
   AKG_RETURN_IF_ERROR(CheckBuiltinDsl(dsl));
-  AKG_ASSIGN_OR_RETURN(ElementwiseGraph g, ParseElementwiseGraph(request.task->inspection));
+  OpGraphPtr graph = GraphOf(*request.task);
+  Result<ElementwiseGraph> parsed = ParseElementwiseGraph(*graph);
+  if (!parsed.ok()) {
+    if (parsed.status().kind() != ErrorKind::kUnsupported) return parsed.status();
+    AKG_ASSIGN_OR_RETURN(KernelProgram program, PlanProgram(*graph));
+    return PlanDesign(program, *graph, dsl);
+  }
+  const ElementwiseGraph& g = *parsed;
   int64_t fused_read = 0;
   for (int k : g.UsedInputs()) {
     fused_read += NumElements(g.inputs[k].shape) * DtypeBytes(g.inputs[k].dtype);
   }
   int64_t numel = NumElements(g.output_shape);
   int64_t fused_written = numel * DtypeBytes(g.output_dtype);
-  EagerTraffic eager = EstimateEagerTraffic(request.task->inspection);
+  GraphTraffic eager = graph->Traffic();
   std::string expression = FormatExpression(g);
   Design design;
   design.sketch = "# Builtin design: fused elementwise kernel (" + dsl + ")\n\n" +
@@ -158,8 +165,8 @@ Result<Design> BuiltinDesigner::MakeDesign(const DesignRequest& request) {
   }
   design.hints = {{"builtin", "elementwise"}, {"dsl", dsl}, {"tunables", tunables},
                   {"expression", expression}, {"fused_bytes", fused_read + fused_written},
-                  {"eager_bytes", eager.bytes_read + eager.bytes_written},
-                  {"eager_kernels", eager.kernels}};
+                  {"eager_bytes", eager.eager_bytes_read + eager.eager_bytes_written},
+                  {"eager_kernels", eager.eager_kernels}};
   return design;
 }
 

@@ -6,21 +6,10 @@
 // See kernel_gen.h for the map of the area.
 #pragma once
 
-#include <cstdint>
-
 #include "agents/agents.h"
 #include "core/status.h"
 
 namespace akg {
-
-// Bytes an unfused eager run moves: each ATen call is one kernel that reads its tensor
-// operands and writes its result (shapes and dtypes from the graph's metadata).
-struct EagerTraffic {
-  int kernels = 0;
-  int64_t bytes_read = 0;
-  int64_t bytes_written = 0;
-};
-EagerTraffic EstimateEagerTraffic(const Json& inspection);
 
 class BuiltinDesigner : public KernelDesigner {
  public:

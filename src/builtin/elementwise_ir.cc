@@ -45,6 +45,12 @@ constexpr OpInfo kOpInfo[] = {
     {ExprOp::kDiv, "div", 2, " / "},
     {ExprOp::kMinimum, "minimum", 2, nullptr},
     {ExprOp::kMaximum, "maximum", 2, nullptr},
+    {ExprOp::kReduce, "reduce", 1, nullptr},
+    {ExprOp::kRowSize, "row_size", 0, nullptr},
+    {ExprOp::kAcc, "acc", 0, nullptr},
+    {ExprOp::kUnsqueeze, "unsqueeze", 1, nullptr},
+    {ExprOp::kTranspose, "transpose", 1, nullptr},
+    {ExprOp::kMatmul, "matmul", 2, " @ "},
 };
 
 const OpInfo& Info(ExprOp op) {
@@ -83,8 +89,24 @@ class Formatter {
   std::string Expr(int id, bool nested) {
     if (auto it = names_.find(id); it != names_.end()) return it->second;
     const ExprNode& n = graph_.nodes[id];
-    if (n.op == ExprOp::kInput) return graph_.inputs[n.input].name;
+    if (n.op == ExprOp::kInput) {
+      // A launch's expression reads operands, not named forward arguments.
+      return n.input >= 0 && n.input < static_cast<int>(graph_.inputs.size())
+                 ? graph_.inputs[n.input].name : fmt::format("in{}", n.input);
+    }
     if (n.op == ExprOp::kConst) return FormatNumber(n.params[0]);
+    if (n.op == ExprOp::kRowSize) return "n";
+    if (n.op == ExprOp::kAcc) return "acc";
+    if (n.op == ExprOp::kReduce) {
+      std::string axes;
+      for (size_t i = 3; i < n.params.size(); ++i) axes += (i > 3 ? ", " : "") + FormatNumber(n.params[i]);
+      return std::string(ReduceCombinerName(static_cast<ReduceCombiner>(n.params[0]))) + "(" +
+             Expr(n.args[0], false) + ", dim=[" + axes + "])";
+    }
+    if (n.op == ExprOp::kTranspose) return Expr(n.args[0], true) + ".mT";
+    if (n.op == ExprOp::kUnsqueeze) {
+      return Expr(n.args[0], true) + ".unsqueeze(" + FormatNumber(n.params[0]) + ")";
+    }
     const OpInfo& info = Info(n.op);
     if (info.infix != nullptr) {
       std::string s = Expr(n.args[0], true) + info.infix + Expr(n.args[1], true);
@@ -104,6 +126,19 @@ class Formatter {
 }  // namespace
 
 const char* ExprOpName(ExprOp op) { return Info(op).name; }
+
+const char* ReduceCombinerName(ReduceCombiner c) {
+  switch (c) {
+    case ReduceCombiner::kSum: return "sum";
+    case ReduceCombiner::kMax: return "amax";
+    case ReduceCombiner::kMin: return "amin";
+    case ReduceCombiner::kProd: return "prod";
+    case ReduceCombiner::kArgMax: return "argmax";
+    case ReduceCombiner::kArgMin: return "argmin";
+    case ReduceCombiner::kMean: return "mean";
+  }
+  return "?";
+}
 int ExprOpArity(ExprOp op) { return Info(op).arity; }
 
 std::vector<int> ElementwiseGraph::LiveNodes() const {
@@ -138,10 +173,5 @@ int64_t NumElements(const std::vector<int64_t>& shape) {
   return n;
 }
 
-int DtypeBytes(const std::string& dtype) {
-  if (dtype == "float16" || dtype == "bfloat16") return 2;
-  if (dtype == "float64" || dtype == "int64") return 8;
-  return 4;
-}
 
 }  // namespace akg

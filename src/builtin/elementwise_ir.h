@@ -9,6 +9,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "task/op_graph.h"
 
 namespace akg {
 
@@ -32,11 +33,25 @@ enum class ExprOp {
   kClampMax,     // params: max
   kClamp,        // params: min, max
   kAdd, kSub, kMul, kDiv, kMinimum, kMaximum,
+  // Kernel plans only (plan.h), never in a pure elementwise chain:
+  kReduce,       // args: [x]; params: combiner (ReduceCombiner), keepdim, rank, axes...
+  kRowSize,      // the number of elements a row reduces (at run time); params: rank, axes...
+  kAcc,          // a matmul's accumulator, the value its epilogue starts from
+  kUnsqueeze,    // args: [x], a plan operand; params: dim (a view: x with a size-1 dim)
+  kTranspose,    // args: [x], a plan operand; a view with its last two dims swapped
+  kMatmul,       // args: [a, b]: torch.matmul's semantics (plan.h's Matmul plan)
 };
+
+// How a kReduce combines a row.
+enum class ReduceCombiner {
+  kSum = 0, kMax = 1, kMin = 2, kProd = 3, kArgMax = 4, kArgMin = 5,
+  kMean = 6,  // a sum divided by the number of elements reduced
+};
+const char* ReduceCombinerName(ReduceCombiner c);  // "sum", "amax", ...
 
 // The readable name of an operation ("gelu", "add", ...).
 const char* ExprOpName(ExprOp op);
-// Number of operands: 0 (input, const), 1 (unary) or 2 (binary).
+// Number of operands: 0 (input, const, row size, accumulator), 1 (unary, reduce) or 2.
 int ExprOpArity(ExprOp op);
 
 struct ExprNode {
@@ -68,10 +83,9 @@ struct ElementwiseGraph {
   std::vector<int> LiveNodes() const;
 };
 
-// Parses the `inspect` result (the whole result object, with "graph" and "inputs").
-// Fails with kUnsupported, naming the operator or feature, when the task is not a pure
-// elementwise chain over float tensor inputs with one tensor output.
-Result<ElementwiseGraph> ParseElementwiseGraph(const Json& inspection);
+// Lowers the task's graph. Fails with kUnsupported, naming the operator or feature, when the
+// task is not a pure elementwise chain over float tensor inputs with one tensor output.
+Result<ElementwiseGraph> ParseElementwiseGraph(const OpGraph& graph);
 
 // The expression in readable infix form, e.g. "gelu(x) * 2 + y"; shared subexpressions that
 // are not plain inputs are written once as "t1 = ...; " prefixes.
@@ -79,7 +93,5 @@ std::string FormatExpression(const ElementwiseGraph& graph);
 
 // Number of elements of a shape (1 for a scalar shape).
 int64_t NumElements(const std::vector<int64_t>& shape);
-// Bytes per element of a dtype name; 4 for unknown names.
-int DtypeBytes(const std::string& dtype);
 
 }  // namespace akg

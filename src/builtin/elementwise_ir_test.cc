@@ -10,13 +10,13 @@ namespace {
 using namespace test_graphs;  // NOLINT: test helpers
 
 ElementwiseGraph ParseOk(const Json& inspection) {
-  Result<ElementwiseGraph> g = ParseElementwiseGraph(inspection);
+  Result<ElementwiseGraph> g = ParseElementwiseGraph(ParseOpGraph(inspection));
   EXPECT_TRUE(g.ok()) << g.status().message();
   return g.ok() ? *g : ElementwiseGraph{};
 }
 
 std::string ParseError(const Json& inspection) {
-  Result<ElementwiseGraph> g = ParseElementwiseGraph(inspection);
+  Result<ElementwiseGraph> g = ParseElementwiseGraph(ParseOpGraph(inspection));
   EXPECT_FALSE(g.ok());
   if (g.ok()) return "";
   EXPECT_EQ(g.status().kind(), ErrorKind::kUnsupported) << g.status().message();

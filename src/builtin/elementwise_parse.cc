@@ -1,5 +1,6 @@
-// ParseElementwiseGraph: walks the nodes of a torch.export graph, checks what the builtin model
-// can take (operators, placeholders, dtypes, one output) and lowers each call (aten_lowering).
+// ParseElementwiseGraph: walks the task's OpGraph (a torch.export graph), checks what the
+// builtin model can take (operators, placeholders, dtypes, one output) and lowers each call
+// (aten_lowering).
 #include <map>
 #include <string>
 
@@ -9,36 +10,22 @@
 namespace akg {
 namespace {
 
-bool IsFloatDtype(const std::string& dtype) {
-  return dtype == "float32" || dtype == "float16" || dtype == "bfloat16";
-}
-
-Status CheckDtype(const Json& node) {
-  std::string dtype = node.value("dtype", std::string("float32"));
-  if (IsFloatDtype(dtype)) return Status::Ok();
+Status CheckDtype(const OpNode& node) {
+  std::string dtype = node.type ? node.type->dtype : "float32";
+  if (dtype == "float32" || dtype == "float16" || dtype == "bfloat16") return Status::Ok();
   return UnsupportedError("the builtin model handles float32, float16 and bfloat16 tensors; '" +
-                          node.value("name", std::string("?")) + "' is " + dtype);
-}
-
-// How often each node name is referenced by other nodes' arguments.
-void CountUses(const Json& value, std::map<std::string, int>* uses) {
-  if (value.is_object() && value.contains("node") && value["node"].is_string()) {
-    ++(*uses)[value["node"].get<std::string>()];
-  } else if (value.is_array() || value.is_object()) {
-    for (const Json& item : value) CountUses(item, uses);
-  }
+                          node.name + "' is " + dtype);
 }
 
 // Names the first operator the builtin model cannot write, before anything else is judged:
 // for a convolution task "cannot write aten.conv2d" says more than "has parameters".
-Status CheckOperators(const Json& nodes) {
-  for (const Json& node : nodes) {
-    std::string op = node.value("op", std::string());
-    if (op == "placeholder" || op == "output") continue;
+Status CheckOperators(const OpGraph& graph) {
+  for (const OpNode& node : graph.nodes) {
+    if (node.role != NodeRole::kCall) continue;
     AtenCall call = MakeAtenCall(node);
-    if (op != "call_function" || FindAtenHandler(call.name) == nullptr) {
-      std::string what = op == "call_function" ? call.target : op + " '" +
-                         node.value("name", std::string("?")) + "'";
+    if (node.fx_op != "call_function" || FindAtenHandler(call.name) == nullptr) {
+      std::string what = node.fx_op == "call_function" ? call.target
+                                                       : node.fx_op + " '" + node.name + "'";
       return UnsupportedError("the builtin model cannot write " + what +
                               " (it handles elementwise operators only)");
     }
@@ -46,22 +33,21 @@ Status CheckOperators(const Json& nodes) {
   return Status::Ok();
 }
 
-Status AddPlaceholders(const Json& nodes, Lowering& l, ElementwiseGraph& g) {
+Status AddPlaceholders(const OpGraph& graph, Lowering& l, ElementwiseGraph& g) {
   std::vector<std::string> foreign;
-  std::map<int, const Json*> by_index;
-  for (const Json& node : nodes) {
-    if (node.value("op", std::string()) != "placeholder") continue;
-    std::string name = node.value("name", std::string("?"));
-    if (node.value("role", std::string("user_input")) != "user_input") {
-      foreign.push_back(node.value("target", name));
+  std::map<int, const OpNode*> by_index;
+  for (const OpNode& node : graph.nodes) {
+    if (node.role == NodeRole::kCall || node.role == NodeRole::kOutput) continue;
+    if (node.role != NodeRole::kInput) {
+      foreign.push_back(node.target);
       continue;
     }
-    if (!node.contains("shape") || !node.contains("dtype")) {
-      return UnsupportedError("forward argument '" + name + "' is not a tensor; the builtin " +
-                              "model handles tensor arguments only");
+    if (!node.type) {
+      return UnsupportedError("forward argument '" + node.name + "' is not a tensor; the " +
+                              "builtin model handles tensor arguments only");
     }
     AKG_RETURN_IF_ERROR(CheckDtype(node));
-    by_index[node.value("index", static_cast<int>(by_index.size()))] = &node;
+    by_index[node.input_index < 0 ? static_cast<int>(by_index.size()) : node.input_index] = &node;
   }
   if (!foreign.empty()) {
     std::string names;
@@ -74,84 +60,65 @@ Status AddPlaceholders(const Json& nodes, Lowering& l, ElementwiseGraph& g) {
     if (index != static_cast<int>(g.inputs.size())) {
       return InputError("the graph's user inputs are not numbered 0..n-1");
     }
-    std::string name = (*node)["name"].get<std::string>();
-    g.inputs.push_back({name, (*node)["shape"].get<std::vector<int64_t>>(),
-                        (*node)["dtype"].get<std::string>()});
-    l.ids[name] = l.b.Add(ExprOp::kInput, {}, {}, index);
+    g.inputs.push_back({node->name, node->type->shape, node->type->dtype});
+    l.ids[node->name] = l.b.Add(ExprOp::kInput, {}, {}, index);
   }
   return Status::Ok();
 }
 
-Status LowerCall(const Json& node, const std::map<std::string, int>& uses, Lowering& l) {
+Status LowerCall(const OpGraph& graph, const OpNode& node, Lowering& l) {
   AKG_RETURN_IF_ERROR(CheckDtype(node));
   AtenCall call = MakeAtenCall(node);
-  bool in_place = call.target.find(call.name + "_.") != std::string::npos;
-  if (in_place && !call.args->empty() && (*call.args)[0].contains("node")) {
-    std::string mutated = (*call.args)[0]["node"].get<std::string>();
-    auto it = uses.find(mutated);
-    if (it != uses.end() && it->second > 1) {
-      return UnsupportedError("the task changes '" + mutated + "' in place with " + call.target +
-                              " and reads it elsewhere; the builtin model cannot follow that");
+  if (node.in_place && !node.operands.empty()) {
+    const OpNode& mutated = graph.nodes[static_cast<size_t>(node.operands[0])];
+    if (mutated.uses > 1) {
+      return UnsupportedError("the task changes '" + mutated.name + "' in place with " +
+                              call.target + " and reads it elsewhere; the builtin model cannot "
+                              "follow that");
     }
   }
   AKG_ASSIGN_OR_RETURN(int id, (*FindAtenHandler(call.name))(call, l));
-  l.ids[node.value("name", std::string())] = id;
+  l.ids[node.name] = id;
   return Status::Ok();
 }
 
-Status SetOutput(const Json& node, const std::map<std::string, const Json*>& by_name,
-                 Lowering& l, ElementwiseGraph& g) {
-  const Json& results = node.contains("args") && node["args"].is_array() && !node["args"].empty()
-                            ? node["args"][0] : Json();
-  if (!results.is_array() || results.size() != 1 || !results[0].is_object() ||
-      !results[0].contains("node")) {
-    return UnsupportedError("the task returns " + results.dump() + "; the builtin model handles "
-                            "exactly one tensor output");
+Status SetOutput(const OpGraph& graph, Lowering& l, ElementwiseGraph& g) {
+  if (graph.outputs.size() != 1 || graph.outputs[0] < 0) {
+    return UnsupportedError("the task returns " + std::to_string(graph.outputs.size()) +
+                            " values; the builtin model handles exactly one tensor output");
   }
-  std::string name = results[0]["node"].get<std::string>();
-  auto it = l.ids.find(name);
-  auto meta = by_name.find(name);
-  if (it == l.ids.end() || meta == by_name.end()) {
-    return InputError("the graph's output names an unknown node");
-  }
+  const OpNode& out = graph.nodes[static_cast<size_t>(graph.outputs[0])];
+  auto it = l.ids.find(out.name);
+  if (it == l.ids.end()) return InputError("the graph's output names an unknown node");
   g.output = it->second;
-  g.output_shape = meta->second->value("shape", std::vector<int64_t>());
-  g.output_dtype = meta->second->value("dtype", std::string("float32"));
+  g.output_shape = out.type ? out.type->shape : std::vector<int64_t>();
+  g.output_dtype = out.type ? out.type->dtype : "float32";
   return Status::Ok();
 }
 
-Status WalkNodes(const Json& nodes, ElementwiseGraph& g) {
-  AKG_RETURN_IF_ERROR(CheckOperators(nodes));
+Status WalkNodes(const OpGraph& graph, ElementwiseGraph& g) {
+  AKG_RETURN_IF_ERROR(CheckOperators(graph));
   Lowering lowering(&g);
-  AKG_RETURN_IF_ERROR(AddPlaceholders(nodes, lowering, g));
-  std::map<std::string, int> uses;
-  for (const Json& node : nodes) {
-    CountUses(node.value("args", Json()), &uses);
-    CountUses(node.value("kwargs", Json()), &uses);
+  AKG_RETURN_IF_ERROR(AddPlaceholders(graph, lowering, g));
+  for (const OpNode& node : graph.nodes) {
+    if (node.role != NodeRole::kCall) continue;
+    AKG_RETURN_IF_ERROR(LowerCall(graph, node, lowering));
+    ++g.eager_kernels;
   }
-  std::map<std::string, const Json*> by_name;
-  for (const Json& node : nodes) {
-    std::string op = node.value("op", std::string());
-    by_name[node.value("name", std::string())] = &node;
-    if (op == "call_function") {
-      AKG_RETURN_IF_ERROR(LowerCall(node, uses, lowering));
-      ++g.eager_kernels;
-    } else if (op == "output") {
-      AKG_RETURN_IF_ERROR(SetOutput(node, by_name, lowering, g));
-    }
-  }
-  if (g.output < 0) return InputError("the graph has no output node");
-  return Status::Ok();
+  bool has_output = false;
+  for (const OpNode& node : graph.nodes) has_output |= node.role == NodeRole::kOutput;
+  if (!has_output) return InputError("the graph has no output node");
+  return SetOutput(graph, lowering, g);
 }
 
-Status CheckResult(const Json& inspection, ElementwiseGraph& g) {
-  for (const Json& in : inspection.value("inputs", Json::array())) {
-    if (in.value("kind", std::string("tensor")) != "tensor") {
-      return UnsupportedError("forward argument " + std::to_string(in.value("index", 0)) +
+Status CheckResult(const OpGraph& graph, ElementwiseGraph& g) {
+  for (const ForwardArg& in : graph.forward_args) {
+    if (in.kind != "tensor") {
+      return UnsupportedError("forward argument " + std::to_string(in.index) +
                               " is not a tensor; the builtin model handles tensor arguments only");
     }
   }
-  if (!IsFloatDtype(g.output_dtype)) {
+  if (g.output_dtype != "float32" && g.output_dtype != "float16" && g.output_dtype != "bfloat16") {
     return UnsupportedError("the task's output is " + g.output_dtype +
                             "; the builtin model handles float32, float16 and bfloat16 outputs");
   }
@@ -161,32 +128,24 @@ Status CheckResult(const Json& inspection, ElementwiseGraph& g) {
   return Status::Ok();
 }
 
-Status ParseInto(const Json& inspection, ElementwiseGraph& g) {
-  const Json& graph = inspection.value("graph", Json());
-  if (!graph.is_object()) {
-    const Json& why = inspection.value("graph_error", Json());
-    return UnsupportedError("the harness could not capture the task's graph (" +
-                            (why.is_string() ? why.get<std::string>() : why.dump()) +
-                            "); the builtin model needs one");
-  }
-  if (graph.value("source", std::string()) != "torch.export") {
-    return UnsupportedError("the builtin model needs a torch.export graph; the task was only "
-                            "traced by " + graph.value("source", std::string("?")));
-  }
-  const Json& nodes = graph.value("nodes", Json::array());
-  AKG_RETURN_IF_ERROR(WalkNodes(nodes, g));
-  return CheckResult(inspection, g);
-}
-
 }  // namespace
 
-Result<ElementwiseGraph> ParseElementwiseGraph(const Json& inspection) {
+Result<ElementwiseGraph> ParseElementwiseGraph(const OpGraph& graph) {
+  if (!graph.has_graph()) {
+    return UnsupportedError("the harness could not capture the task's graph (" + graph.error +
+                            "); the builtin model needs one");
+  }
+  if (graph.source != "torch.export") {
+    return UnsupportedError("the builtin model needs a torch.export graph; the task was only "
+                            "traced by " + graph.source);
+  }
   ElementwiseGraph g;
   try {
-    AKG_RETURN_IF_ERROR(ParseInto(inspection, g));
+    AKG_RETURN_IF_ERROR(WalkNodes(graph, g));
   } catch (const Json::exception& e) {
     return InputError(std::string("malformed inspect result: ") + e.what());
   }
+  AKG_RETURN_IF_ERROR(CheckResult(graph, g));
   return g;
 }
 

@@ -136,6 +136,27 @@ std::string PyFloatLiteral(double value) {
   return value < 0 || std::signbit(value) ? "(" + s + ")" : s;
 }
 
+std::string EmitNode(const ElementwiseGraph& graph, int id, EmitDsl dsl,
+                     const std::map<int, std::string>& names, std::vector<std::string>* lines,
+                     const std::string& prefix) {
+  const bool cpp = dsl == EmitDsl::kCpp;
+  const ExprNode& n = graph.nodes[id];
+  std::string name = fmt::format("{}{}", prefix, id);
+  std::map<std::string, std::string> values{{"t", name}};
+  for (size_t i = 0; i < n.args.size(); ++i) values[std::to_string(i)] = names.at(n.args[i]);
+  for (size_t i = 0; i < n.params.size(); ++i) {
+    values["p" + std::to_string(i)] =
+        cpp ? CppFloatLiteral(n.params[i]) : PyFloatLiteral(n.params[i]);
+  }
+  const Templates& templates = AllTemplates().at(n.op);
+  for (const Step& step : cpp ? templates.cpp : templates.triton) {
+    std::string var = name + step.suffix;
+    std::string expr = Fill(step.expr, values);
+    lines->push_back(cpp ? "const float " + var + " = " + expr + ";" : var + " = " + expr);
+  }
+  return name;
+}
+
 EmittedExpr EmitExpression(const ElementwiseGraph& graph, EmitDsl dsl,
                            const std::function<std::string(int)>& input_name) {
   const bool cpp = dsl == EmitDsl::kCpp;
@@ -151,20 +172,7 @@ EmittedExpr EmitExpression(const ElementwiseGraph& graph, EmitDsl dsl,
       names[id] = cpp ? CppFloatLiteral(n.params[0]) : PyFloatLiteral(n.params[0]);
       continue;
     }
-    std::string name = fmt::format("t{}", id);
-    std::map<std::string, std::string> values{{"t", name}};
-    for (size_t i = 0; i < n.args.size(); ++i) values[std::to_string(i)] = names[n.args[i]];
-    for (size_t i = 0; i < n.params.size(); ++i) {
-      values["p" + std::to_string(i)] =
-          cpp ? CppFloatLiteral(n.params[i]) : PyFloatLiteral(n.params[i]);
-    }
-    const Templates& templates = AllTemplates().at(n.op);
-    for (const Step& step : cpp ? templates.cpp : templates.triton) {
-      std::string var = name + step.suffix;
-      std::string expr = Fill(step.expr, values);
-      out.lines.push_back(cpp ? "const float " + var + " = " + expr + ";" : var + " = " + expr);
-    }
-    names[id] = name;
+    names[id] = EmitNode(graph, id, dsl, names, &out.lines);
   }
   out.result = names[graph.output];
   return out;

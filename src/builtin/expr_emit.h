@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct EmittedExpr {
 // `input_name(k)` names the variable that holds forward argument k's value.
 EmittedExpr EmitExpression(const ElementwiseGraph& graph, EmitDsl dsl,
                            const std::function<std::string(int)>& input_name);
+
+// The statements of one operation node (not an input, constant or plan-only node), given the
+// names of its operands in `names`; appends to `lines` and returns the node's variable.
+// `prefix` starts the variable's name ("t" gives t<id>).
+std::string EmitNode(const ElementwiseGraph& graph, int id, EmitDsl dsl,
+                     const std::map<int, std::string>& names, std::vector<std::string>* lines,
+                     const std::string& prefix = "t");
 
 // A float32 constant as a C++ literal ("2.0f", "(-0.5f)", "__builtin_inff()").
 std::string CppFloatLiteral(double value);

@@ -4,6 +4,9 @@
 
 #include "builtin/cpp_codegen.h"
 #include "builtin/elementwise_ir.h"
+#include "builtin/plan.h"
+#include "builtin/plan_emit.h"
+#include "builtin/plan_tunables.h"
 #include "builtin/triton_codegen.h"
 #include "builtin/tunables.h"
 #include "search/rng.h"
@@ -124,6 +127,33 @@ Result<Candidate> GenerateTriton(const GenRequest& request, const ElementwiseGra
                    ToJson(t)};
 }
 
+// A kernel-plan candidate: the tunables from the design, the parent or defaults, mutated
+// with a seed (plan_tunables), the conservative variant after a failure.
+Result<Candidate> GeneratePlan(const GenRequest& request, const KernelProgram& program) {
+  PlanEmitOptions options;
+  options.task_source = request.task->source;
+  options.conservative = Conservative(request);
+  std::string change;
+  AKG_ASSIGN_OR_RETURN(PlanTunables tunables,
+                       ChooseTunables(request, DefaultPlanTunables(program),
+                                      [&](const Json& j) { return PlanTunablesFromJson(program, j); },
+                                      &change));
+  options.tunables = tunables.value;
+  Result<std::string> code = request.target.dsl == "cpp" ? EmitCppProgram(program, options)
+                                                          : EmitTritonProgram(program, options);
+  if (!code.ok()) return code.status();
+  std::string what;
+  for (size_t k = 0; k < program.launches.size(); ++k) {
+    what += (k ? "; " : "") + DescribeLaunch(program.launches[k]);
+  }
+  std::string how = options.conservative ? FallbackReason(request) + ": smaller tiles, no split"
+                                         : std::to_string(program.launches.size()) + " launch" +
+                                               (program.launches.size() == 1 ? "" : "es");
+  return Candidate{*code, WithChange("builtin kernel plan (" + request.target.dsl + "): " + what +
+                                         "; " + how, change),
+                   options.tunables};
+}
+
 }  // namespace
 
 Status CheckBuiltinDsl(const std::string& dsl) {
@@ -135,9 +165,16 @@ Status CheckBuiltinDsl(const std::string& dsl) {
 Result<Candidate> BuiltinKernelGen::Generate(const GenRequest& request) {
   if (request.task == nullptr) return InternalError("KernelGen called without a task");
   AKG_RETURN_IF_ERROR(CheckBuiltinDsl(request.target.dsl));
-  AKG_ASSIGN_OR_RETURN(ElementwiseGraph graph, ParseElementwiseGraph(request.task->inspection));
-  if (request.target.dsl == "cpp") return GenerateCpp(request, graph);
-  return GenerateTriton(request, graph);
+  OpGraphPtr task_graph = GraphOf(*request.task);
+  Result<ElementwiseGraph> graph = ParseElementwiseGraph(*task_graph);
+  if (graph.ok()) {
+    if (request.target.dsl == "cpp") return GenerateCpp(request, *graph);
+    return GenerateTriton(request, *graph);
+  }
+  if (graph.status().kind() != ErrorKind::kUnsupported) return graph.status();
+  // Not a pure elementwise chain over the arguments: the kernel plans.
+  AKG_ASSIGN_OR_RETURN(KernelProgram program, PlanProgram(*task_graph));
+  return GeneratePlan(request, program);
 }
 
 }  // namespace akg

@@ -66,10 +66,14 @@ def _plan(operands, shape):
 }  // namespace
 
 std::vector<std::string> ForwardParamNames(const ElementwiseGraph& graph) {
+  return ForwardParamNames(graph.inputs);
+}
+
+std::vector<std::string> ForwardParamNames(const std::vector<TensorArg>& inputs) {
   std::vector<std::string> names;
   std::set<std::string> seen;
-  for (size_t k = 0; k < graph.inputs.size(); ++k) {
-    std::string name = graph.inputs[k].name;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    std::string name = inputs[k].name;
     if (!IsSafeIdentifier(name) || seen.contains(name)) name = fmt::format("arg{}", k);
     seen.insert(name);
     names.push_back(name);

@@ -16,6 +16,7 @@ inline constexpr int kGlueRank = 4;
 // Python names of forward's parameters, one per forward argument: the task's own names where
 // they are safe identifiers, otherwise arg<k>.
 std::vector<std::string> ForwardParamNames(const ElementwiseGraph& graph);
+std::vector<std::string> ForwardParamNames(const std::vector<TensorArg>& inputs);
 
 // Python source of `_contiguous_strides`, `_coalesce` and `_plan(operands, shape)`, which
 // returns (views, sizes, strides): the operands expanded to `shape` (views, no copies), the

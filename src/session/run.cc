@@ -142,6 +142,7 @@ Result<TaskInfo> Run::StageTask() {
   task.source = made->source;
   task.task_path = made->path;
   task.inspection = made->inspection;
+  task.graph = MakeOpGraph(task.inspection);
   return task;
 }
 

@@ -56,6 +56,7 @@ Result<TaskInfo> TaskOfRun(const RunFolder& run) {
   AKG_ASSIGN_OR_RETURN(std::string record, ReadFile(run.Resolve(RunFiles::kManifest)));
   AKG_ASSIGN_OR_RETURN(Json j, ParseJson(record, run.Resolve(RunFiles::kManifest).string()));
   task.name = StringOr(j, "task_name", "task");
+  task.graph = MakeOpGraph(task.inspection);
   return task;
 }
 

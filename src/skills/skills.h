@@ -19,6 +19,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "task/op_graph.h"
 
 namespace akg {
 
@@ -61,11 +62,8 @@ std::vector<const Skill*> SelectSkills(const std::vector<Skill>& skills, const S
 
 // The operator categories of an inspected task ("elementwise", "reduction", "matmul",
 // "convolution", "normalization", "softmax", "pooling", "attention", "scan", "indexing",
-// "other"), from the ATen ops of the harness's inspect result, in that fixed order. Reads
-// graph.nodes: aten targets from torch.export, qualified names, method names and (guessed from
-// the module path) module calls from the torch.fx fallback. Views, shape arithmetic and tensor
-// creation add nothing; an unknown op or data movement (cat, pad, ...) adds "other". A null or
-// missing graph gives an empty list.
-std::vector<std::string> OperatorCategories(const Json& inspection);
+// "other") in that fixed order: the union of its calls' categories (task/op_category.h).
+// No graph gives an empty list.
+std::vector<std::string> OperatorCategories(const OpGraph& graph);
 
 }  // namespace akg

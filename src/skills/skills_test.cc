@@ -236,28 +236,30 @@ Json LoadInspection(const std::string& name) {
 
 using Cats = std::vector<std::string>;
 
+Cats CategoriesOf(const Json& inspection) { return OperatorCategories(ParseOpGraph(inspection)); }
+
 // The samples are real `akg_harness inspect` results (trimmed), see testdata/README.md.
 TEST(SkillsCategoriesTest, ReadsRealInspectResults) {
-  EXPECT_EQ(OperatorCategories(LoadInspection("elementwise")), Cats{"elementwise"});
-  EXPECT_EQ(OperatorCategories(LoadInspection("matmul_linear_gelu")),
+  EXPECT_EQ(CategoriesOf(LoadInspection("elementwise")), Cats{"elementwise"});
+  EXPECT_EQ(CategoriesOf(LoadInspection("matmul_linear_gelu")),
             (Cats{"elementwise", "matmul"}));
-  EXPECT_EQ(OperatorCategories(LoadInspection("bmm")), Cats{"matmul"});
-  EXPECT_EQ(OperatorCategories(LoadInspection("softmax")), Cats{"softmax"});
-  EXPECT_EQ(OperatorCategories(LoadInspection("conv_relu_maxpool")),
+  EXPECT_EQ(CategoriesOf(LoadInspection("bmm")), Cats{"matmul"});
+  EXPECT_EQ(CategoriesOf(LoadInspection("softmax")), Cats{"softmax"});
+  EXPECT_EQ(CategoriesOf(LoadInspection("conv_relu_maxpool")),
             (Cats{"elementwise", "convolution", "pooling"}));
-  EXPECT_EQ(OperatorCategories(LoadInspection("layer_norm")), Cats{"normalization"});
-  EXPECT_EQ(OperatorCategories(LoadInspection("sum_amax")), (Cats{"elementwise", "reduction"}));
-  EXPECT_EQ(OperatorCategories(LoadInspection("sdpa")), Cats{"attention"});
-  EXPECT_EQ(OperatorCategories(LoadInspection("gather_cumsum")), (Cats{"scan", "indexing"}));
+  EXPECT_EQ(CategoriesOf(LoadInspection("layer_norm")), Cats{"normalization"});
+  EXPECT_EQ(CategoriesOf(LoadInspection("sum_amax")), (Cats{"elementwise", "reduction"}));
+  EXPECT_EQ(CategoriesOf(LoadInspection("sdpa")), Cats{"attention"});
+  EXPECT_EQ(CategoriesOf(LoadInspection("gather_cumsum")), (Cats{"scan", "indexing"}));
   // BatchNorm in training mode also updates its running stats (aten.add_ on a buffer).
-  EXPECT_EQ(OperatorCategories(LoadInspection("batch_group_norm_avgpool")),
+  EXPECT_EQ(CategoriesOf(LoadInspection("batch_group_norm_avgpool")),
             (Cats{"elementwise", "normalization", "pooling"}));
 }
 
 TEST(SkillsCategoriesTest, ReadsTorchFxFallbackGraphs) {
   // Module calls are guessed from their paths ("linear", "conv"); SymInt arithmetic
   // (data_ptr() % 2) adds nothing, tensor arithmetic is elementwise.
-  EXPECT_EQ(OperatorCategories(LoadInspection("fx_fallback")),
+  EXPECT_EQ(CategoriesOf(LoadInspection("fx_fallback")),
             (Cats{"elementwise", "reduction", "matmul", "convolution", "normalization",
                   "softmax"}));
 }
@@ -271,38 +273,38 @@ Json Call(const std::string& target, Json args = Json::array()) {
 }
 
 TEST(SkillsCategoriesTest, MapsDecomposedAtenNames) {
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.mm.default"), Call("aten.addmm.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.mm.default"), Call("aten.addmm.default")})),
             Cats{"matmul"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.convolution.default")})), Cats{"convolution"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten._softmax.default")})), Cats{"softmax"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.native_layer_norm.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.convolution.default")})), Cats{"convolution"});
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten._softmax.default")})), Cats{"softmax"});
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.native_layer_norm.default")})),
             Cats{"normalization"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten._native_batch_norm_legit_no_training.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten._native_batch_norm_legit_no_training.default")})),
             Cats{"normalization"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.max_pool2d_with_indices.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.max_pool2d_with_indices.default")})),
             Cats{"pooling"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten._scaled_dot_product_flash_attention.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten._scaled_dot_product_flash_attention.default")})),
             Cats{"attention"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.index.Tensor"), Call("aten.scatter_add.default"),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.index.Tensor"), Call("aten.scatter_add.default"),
                                       Call("aten.embedding.default")})),
             Cats{"indexing"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.cumprod.default")})), Cats{"scan"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.cross_entropy_loss.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.cumprod.default")})), Cats{"scan"});
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.cross_entropy_loss.default")})),
             (Cats{"reduction", "softmax"}));
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.max.other")})), Cats{"elementwise"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.max.dim")})), Cats{"reduction"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.relu_.default"), Call("aten.view.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.max.other")})), Cats{"elementwise"});
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.max.dim")})), Cats{"reduction"});
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.relu_.default"), Call("aten.view.default")})),
             Cats{"elementwise"});
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.cat.default"), Call("aten.frobnicate.default")})),
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.cat.default"), Call("aten.frobnicate.default")})),
             Cats{"other"});
   Json sym_mul = {{"op", "call_function"}, {"target", "_operator.mul"}, {"args", {2, 3}}};
-  EXPECT_EQ(OperatorCategories(Graph({Call("aten.sym_size.int"), sym_mul})), Cats{});
+  EXPECT_EQ(CategoriesOf(Graph({Call("aten.sym_size.int"), sym_mul})), Cats{});
 }
 
 TEST(SkillsCategoriesTest, NoGraphGivesNoCategories) {
-  EXPECT_TRUE(OperatorCategories(Json{{"ok", true}, {"graph", nullptr}}).empty());
-  EXPECT_TRUE(OperatorCategories(Json::object()).empty());
-  EXPECT_TRUE(OperatorCategories(Json::array()).empty());
+  EXPECT_TRUE(CategoriesOf(Json{{"ok", true}, {"graph", nullptr}}).empty());
+  EXPECT_TRUE(CategoriesOf(Json::object()).empty());
+  EXPECT_TRUE(CategoriesOf(Json::array()).empty());
 }
 
 // The shipped skills: every file parses, and every DSL of the target table has skills for

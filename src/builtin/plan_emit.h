@@ -1,0 +1,59 @@
+// Emitters of kernel plans (plan.h): one per DSL, with the Python glue they share.
+//
+//   KernelProgram ──EmitTritonProgram (plan_triton)──▶ @triton.jit kernels per launch
+//                 ──EmitCppProgram (plan_cpp)──────▶ C++/OpenMP kernels per launch
+//   both: plan_glue's ModelNew (the reference's __init__, so the same parameters; forward runs
+//   the launches in order), `_rows` (an operand as [outer, R, inner] strides over a row
+//   plan's domain) and `_mm_views` (a matmul's operands as 3-d views).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "builtin/plan.h"
+#include "core/json.h"
+#include "core/status.h"
+
+namespace akg {
+
+struct PlanEmitOptions {
+  std::string task_source;   // the task file: ModelNew's __init__ is its Model's
+  bool conservative = false; // after a failure: the plainest variant of every launch
+  Json tunables;             // {"launches": [{name: value}, ...]}; missing = defaults
+};
+
+Result<std::string> EmitTritonProgram(const KernelProgram& program, const PlanEmitOptions& o);
+Result<std::string> EmitCppProgram(const KernelProgram& program, const PlanEmitOptions& o);
+
+// ---- shared by the emitters (plan_glue.cc) ----------------------------------------------------
+
+// The class ModelNew: __init__ is the task's Model.__init__ (its signature and body) when the
+// program reads parameters or buffers, else it takes any arguments; forward calls
+// `_launch<k>([...operands])` in order and returns the last value.
+Result<std::string> ProgramModelSource(const KernelProgram& program,
+                                       const std::string& task_source);
+
+// Python: `_prod`, `_rows(t, shape, b, e)` and `_mm_views(ops)` (see the top of this file).
+std::string ProgramHelpersSource();
+
+// Where each node of a row launch is evaluated.
+struct RowSchedule {
+  std::vector<bool> row_level;     // per expr node: a per-row value (a reduction of, or a
+                                   // function of reductions and constants); else per element
+  std::vector<int> stage;          // per node: reductions it depends on, nested (0: none)
+  std::vector<int> live;           // live nodes in topological order
+  int stages = 0;
+  bool has_arg_reduce = false;     // argmax / argmin
+};
+RowSchedule ScheduleRow(const Launch& launch);
+
+// The live nodes `root` needs, stopping at row-level nodes (which are computed already) and
+// inputs (loads): what one pass over the row evaluates per element.
+std::vector<int> ElementNodesFor(const Launch& launch, const RowSchedule& s,
+                                 const std::vector<int>& roots);
+
+// A launch's tunable: tunables["launches"][k][name] when present (an integer), else `fallback`.
+int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback);
+
+}  // namespace akg

@@ -1,0 +1,198 @@
+#include "builtin/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "builtin/plan_emit.h"
+#include "builtin/plan_tunables.h"
+#include "builtin/test_graphs.h"
+
+namespace akg {
+namespace {
+
+using namespace test_graphs;
+
+const char* kLinearTask = R"PY(import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self, d_in, d_out):
+        super(Model, self).__init__()
+        self.fc = nn.Linear(d_in, d_out)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+def get_inputs():
+    return [torch.randn(8, 32)]
+
+
+def get_init_inputs():
+    return [32, 64]
+)PY";
+
+KernelProgram Plan(const Json& inspection) {
+  Result<KernelProgram> p = PlanProgram(ParseOpGraph(inspection));
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  return p.ok() ? *p : KernelProgram();
+}
+
+Json Softmax() {
+  return Inspection({Input("x", 0, {16, 100}),
+                     Call("s", "aten.softmax.int", {Ref("x"), -1}, {16, 100}), Output("s")});
+}
+
+Json LinearRelu() {
+  return Inspection({Param("fc.weight", {64, 32}), Param("fc.bias", {64}), Input("x", 0, {8, 32}),
+                     Call("linear", "aten.linear.default",
+                          {Ref("x"), Ref("fc.weight"), Ref("fc.bias")}, {8, 64}),
+                     Call("relu", "aten.relu.default", {Ref("linear")}, {8, 64}),
+                     Output("relu")});
+}
+
+TEST(PlanTest, SoftmaxIsOneNormalizeLaunchOfTwoStages) {
+  KernelProgram p = Plan(Softmax());
+  ASSERT_EQ(p.launches.size(), 1u);
+  const Launch& l = p.launches[0];
+  EXPECT_EQ(l.kind, PlanKind::kRow);
+  EXPECT_TRUE(l.row.full_output);
+  EXPECT_EQ(l.row.stages, 2);
+  EXPECT_EQ(l.row.axis_begin, 1);
+  EXPECT_EQ(l.row.axis_end, 2);
+  EXPECT_EQ(l.operands.size(), 1u);
+}
+
+TEST(PlanTest, SumIsAReduceWithItsShape) {
+  KernelProgram p = Plan(Inspection({Input("x", 0, {4, 6, 5}),
+                                     Call("s", "aten.sum.dim_IntList", {Ref("x"), {1}, true},
+                                          {4, 1, 5}),
+                                     Output("s")}));
+  ASSERT_EQ(p.launches.size(), 1u);
+  const RowPlan& r = p.launches[0].row;
+  EXPECT_FALSE(r.full_output);
+  EXPECT_TRUE(r.keepdim);
+  EXPECT_EQ(r.stages, 1);
+  EXPECT_EQ(r.axis_begin, 1);
+  EXPECT_EQ(r.axis_end, 2);
+}
+
+TEST(PlanTest, ArgmaxGivesAnInt64Result) {
+  KernelProgram p = Plan(Inspection({Input("x", 0, {4, 6}),
+                                     Call("a", "aten.argmax.default", {Ref("x"), 1}, {4}, Json::object(),
+                                          "int64"),
+                                     Output("a")}));
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].output_dtype, "int64");
+}
+
+TEST(PlanTest, LinearReluIsAMatmulWithItsEpilogue) {
+  KernelProgram p = Plan(LinearRelu());
+  ASSERT_EQ(p.launches.size(), 1u);
+  const Launch& l = p.launches[0];
+  EXPECT_EQ(l.kind, PlanKind::kMatmul);
+  EXPECT_EQ(l.mm.m, 8);
+  EXPECT_EQ(l.mm.n, 64);
+  EXPECT_EQ(l.mm.k, 32);
+  ASSERT_EQ(l.operands.size(), 3u);  // x, the weight (transposed view), the bias
+  EXPECT_EQ(l.operands[1].path, "fc.weight");
+  EXPECT_EQ(l.operands[1].views, std::vector<int>{PlanOperand::kTransposeView});
+  EXPECT_EQ(ProgramStatePaths(p), (std::vector<std::string>{"fc.weight", "fc.bias"}));
+}
+
+TEST(PlanTest, AReductionAfterAMatmulIsASecondLaunch) {
+  Json g = Inspection({Input("a", 0, {8, 16}), Input("b", 1, {16, 4}),
+                       Call("mm", "aten.mm.default", {Ref("a"), Ref("b")}, {8, 4}),
+                       Call("s", "aten.sum.dim_IntList", {Ref("mm"), {1}}, {8}), Output("s")});
+  KernelProgram p = Plan(g);
+  ASSERT_EQ(p.launches.size(), 2u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kMatmul);
+  EXPECT_EQ(p.launches[1].kind, PlanKind::kRow);
+  EXPECT_EQ(p.launches[1].operands[0].kind, PlanOperand::Kind::kIntermediate);
+  EXPECT_EQ(p.launches[1].operands[0].index, 0);
+}
+
+TEST(PlanTest, LayerNormReadsItsParameters) {
+  Json g = Inspection({Param("ln.weight", {16}), Param("ln.bias", {16}), Input("x", 0, {4, 16}),
+                       Call("ln", "aten.layer_norm.default",
+                            {Ref("x"), {16}, Ref("ln.weight"), Ref("ln.bias"), 1e-5, false}, {4, 16}),
+                       Output("ln")});
+  KernelProgram p = Plan(g);
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].row.stages, 2);
+  EXPECT_EQ(p.launches[0].operands.size(), 3u);
+}
+
+TEST(PlanTest, ReductionsOverOtherDomainsAreSeparateLaunches) {
+  // sum over dim 1 plus amax over dim 0, broadcast back: two reductions, two domains.
+  Json g = Inspection({Input("x", 0, {4, 6}),
+                       Call("s", "aten.sum.dim_IntList", {Ref("x"), {1}, true}, {4, 1}),
+                       Call("m", "aten.amax.default", {Ref("x"), {0}, true}, {1, 6}),
+                       Call("add", "aten.add.Tensor", {Ref("s"), Ref("m")}, {4, 6}), Output("add")});
+  KernelProgram p = Plan(g);
+  EXPECT_EQ(p.launches.size(), 2u);
+}
+
+TEST(PlanTest, UnplannedOperatorsAreNamed) {
+  Json g = Inspection({Input("x", 0, {2, 3, 8, 8}), Param("w", {4, 3, 3, 3}),
+                       Call("c", "aten.conv2d.default", {Ref("x"), Ref("w")}, {2, 4, 6, 6}),
+                       Output("c")});
+  Result<KernelProgram> p = PlanProgram(ParseOpGraph(g));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().kind(), ErrorKind::kUnsupported);
+  EXPECT_NE(p.status().message().find("aten.conv2d.default"), std::string::npos);
+}
+
+TEST(PlanEmitTest, TritonHasAKernelAndLauncherPerLaunch) {
+  KernelProgram p = Plan(Softmax());
+  Result<std::string> code = EmitTritonProgram(p, {});
+  ASSERT_TRUE(code.ok()) << code.status().message();
+  EXPECT_NE(code->find("def _akg0_kernel("), std::string::npos);
+  EXPECT_NE(code->find("def _launch0(ops):"), std::string::npos);
+  EXPECT_NE(code->find("if SINGLE:"), std::string::npos);
+  EXPECT_NE(code->find("v0 = _launch0([x])"), std::string::npos);
+  EXPECT_NE(code->find("def __init__(self, *args, **kwargs):"), std::string::npos);
+}
+
+TEST(PlanEmitTest, MatmulKeepsFloat32AndCopiesTheInit) {
+  KernelProgram p = Plan(LinearRelu());
+  PlanEmitOptions o;
+  o.task_source = kLinearTask;
+  Result<std::string> code = EmitTritonProgram(p, o);
+  ASSERT_TRUE(code.ok()) << code.status().message();
+  EXPECT_NE(code->find("input_precision=\"ieee\""), std::string::npos);
+  EXPECT_NE(code->find("def __init__(self, d_in, d_out):"), std::string::npos);
+  EXPECT_NE(code->find("super().__init__()"), std::string::npos);
+  EXPECT_EQ(code->find("super(Model, self)"), std::string::npos);
+  EXPECT_NE(code->find("self.fc.weight.transpose(-1, -2)"), std::string::npos);
+  Result<std::string> cpp = EmitCppProgram(p, o);
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("extern \"C\" void akg_launch0("), std::string::npos);
+}
+
+TEST(PlanEmitTest, ParametersWithoutAnInitAreAnError) {
+  Result<std::string> code = EmitCppProgram(Plan(LinearRelu()), {});
+  ASSERT_FALSE(code.ok());
+  EXPECT_NE(code.status().message().find("__init__"), std::string::npos);
+}
+
+TEST(PlanTunablesTest, VersionedRangedAndMutable) {
+  KernelProgram p = Plan(LinearRelu());
+  PlanTunables t = DefaultPlanTunables(p);
+  EXPECT_EQ(t.value["version"], kPlanTunablesVersion);
+  ASSERT_TRUE(PlanTunablesFromJson(p, t.value).ok());
+  Json bad = t.value;
+  bad["launches"][0]["bm"] = 100;
+  EXPECT_FALSE(PlanTunablesFromJson(p, bad).ok());
+  bad = t.value;
+  bad["version"] = 99;
+  EXPECT_FALSE(PlanTunablesFromJson(p, bad).ok());
+  std::string what;
+  PlanTunables m = MutateTunables(t, 7, &what);
+  EXPECT_NE(m.value, t.value);
+  EXPECT_FALSE(what.empty());
+  EXPECT_TRUE(PlanTunablesFromJson(p, m.value).ok());
+}
+
+}  // namespace
+}  // namespace akg

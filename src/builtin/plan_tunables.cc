@@ -1,0 +1,122 @@
+#include "builtin/plan_tunables.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "search/rng.h"
+
+namespace akg {
+namespace {
+
+using Space = std::map<std::string, std::vector<int>>;
+
+std::vector<int> Powers(int lo, int hi) {
+  std::vector<int> v;
+  for (int x = lo; x <= hi; x *= 2) v.push_back(x);
+  return v;
+}
+
+const Space& SpaceOf(PlanKind kind) {
+  static const Space kRow = {{"block_r", Powers(256, 8192)},
+                             {"tile", Powers(1024, 16384)},
+                             {"single_max", Powers(1024, 32768)}};
+  static const Space kMatmul = {{"bm", Powers(16, 256)},   {"bn", Powers(16, 256)},
+                                {"bk", Powers(16, 128)},   {"num_warps", {2, 4, 8}},
+                                {"num_stages", {1, 2, 3, 4, 5}}};
+  return kind == PlanKind::kMatmul ? kMatmul : kRow;
+}
+
+Json Defaults(PlanKind kind) {
+  if (kind == PlanKind::kMatmul) {
+    return {{"bm", 128}, {"bn", 128}, {"bk", 32}, {"num_warps", 8}, {"num_stages", 3}};
+  }
+  return {{"block_r", 2048}, {"tile", 4096}, {"single_max", 16384}};
+}
+
+}  // namespace
+
+PlanTunables DefaultPlanTunables(const KernelProgram& program) {
+  Json launches = Json::array();
+  for (const Launch& l : program.launches) launches.push_back(Defaults(l.kind));
+  return {{{"version", kPlanTunablesVersion}, {"launches", launches}}};
+}
+
+Result<PlanTunables> PlanTunablesFromJson(const KernelProgram& program, const Json& j) {
+  if (!j.is_object()) return UsageError("plan tunables must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "version" && key != "launches") return UsageError("unknown plan tunable '" + key + "'");
+  }
+  if (j.value("version", 0) != kPlanTunablesVersion) {
+    return UsageError("plan tunables of version " + j.value("version", Json()).dump() +
+                      "; this build reads version " + std::to_string(kPlanTunablesVersion));
+  }
+  PlanTunables t = DefaultPlanTunables(program);
+  const Json& launches = j.value("launches", Json::array());
+  if (!launches.is_array() || launches.size() != program.launches.size()) {
+    return UsageError("plan tunables name " + std::to_string(launches.is_array() ? launches.size() : 0) +
+                      " launches; the plan has " + std::to_string(program.launches.size()));
+  }
+  for (size_t k = 0; k < launches.size(); ++k) {
+    const Space& space = SpaceOf(program.launches[k].kind);
+    if (!launches[k].is_object()) return UsageError("plan tunables: launch entries are objects");
+    for (const auto& [key, value] : launches[k].items()) {
+      auto it = space.find(key);
+      if (it == space.end()) return UsageError("unknown plan tunable '" + key + "'");
+      if (!value.is_number_integer() ||
+          std::find(it->second.begin(), it->second.end(), value.get<int>()) == it->second.end()) {
+        return UsageError("plan tunable " + key + "=" + value.dump() + " is not an allowed value");
+      }
+      t.value["launches"][k][key] = value;
+    }
+  }
+  return t;
+}
+
+PlanTunables MutateTunables(const PlanTunables& t, uint64_t seed, std::string* what) {
+  Rng rng(MixSeed(seed));
+  PlanTunables out = t;
+  Json& launches = out.value["launches"];
+  if (!launches.is_array() || launches.empty()) return out;
+  size_t k = rng.Below(launches.size());
+  Json& l = launches[k];
+  PlanKind kind = l.contains("bm") ? PlanKind::kMatmul : PlanKind::kRow;
+  const Space& space = SpaceOf(kind);
+  std::vector<std::string> keys;
+  for (const auto& [key, values] : space) keys.push_back(key);
+  int changes = rng.Below(3) == 0 ? 2 : 1;
+  for (int c = 0; c < changes && !keys.empty(); ++c) {
+    size_t pick = rng.Below(keys.size());
+    std::string key = keys[pick];
+    keys.erase(keys.begin() + static_cast<long>(pick));
+    const std::vector<int>& values = space.at(key);
+    int current = l.value(key, values.front());
+    auto it = std::find(values.begin(), values.end(), current);
+    size_t i = it == values.end() ? 0 : static_cast<size_t>(it - values.begin());
+    bool up = rng.Below(2) == 1;
+    if (i == 0) up = true;
+    if (i + 1 == values.size()) up = false;
+    int next = values[up ? i + 1 : i - 1];
+    l[key] = next;
+    if (what) {
+      *what += (what->empty() ? "" : ", ") + ("launch " + std::to_string(k) + " " + key + " " +
+                                               std::to_string(current) + "->" + std::to_string(next));
+    }
+  }
+  return out;
+}
+
+PlanTunables CrossTunables(const PlanTunables& t, const PlanTunables& donor, uint64_t seed,
+                           std::string* what) {
+  Rng rng(MixSeed(seed ^ 0x5bd1e995ULL));
+  PlanTunables out = t;
+  const Json& mine = t.value.value("launches", Json::array());
+  const Json& theirs = donor.value.value("launches", Json::array());
+  if (mine.empty() || mine.size() != theirs.size()) return out;
+  size_t k = rng.Below(mine.size());
+  out.value["launches"][k] = theirs[k];
+  if (what) *what += (what->empty() ? "" : ", ") + ("launch " + std::to_string(k) + "'s tiles");
+  return out;
+}
+
+}  // namespace akg
