@@ -51,6 +51,8 @@ struct Lowering {
   // getitem; the rank of each expression node, filled by the lowering as nodes appear.
   std::map<std::string, std::vector<int>> tuples;
   std::function<int(int)> rank_of;
+  std::function<const std::vector<int64_t>*(int)> input_shape_of;  // a node's shape
+  const std::vector<int64_t>* view_shape = nullptr;  // the lowered call's result shape
 
   // The argument at `pos` (or keyword `kw`); nullptr when absent or None.
   const Json* Arg(const AtenCall& call, size_t pos, const char* kw) const;

@@ -349,6 +349,10 @@ Result<int> Matmul(const AtenCall& c, Lowering& l) {
   if (Rank(l, a) == 1 && Rank(l, b) == 1) {
     return UnsupportedError("the builtin model cannot write " + c.target + " of two vectors");
   }
+  // A matrix-vector product is bandwidth-bound: a row reduction of a * b, not a tiled dot.
+  if (Rank(l, b) == 1) {
+    return Reduce(l, ReduceCombiner::kSum, l.b.Add(ExprOp::kMul, {a, b}), {Rank(l, a) - 1}, false);
+  }
   return l.b.Add(ExprOp::kMatmul, {a, b});
 }
 
@@ -415,6 +419,53 @@ Result<int> Unsqueeze(const AtenCall& c, Lowering& l) {
   return l.b.Add(ExprOp::kUnsqueeze, {x}, {dim});
 }
 
+// broadcast_tensors: broadcasting is implicit in every plan, so each result is its input.
+Result<int> BroadcastTensors(const AtenCall& c, Lowering& l) {
+  const Json* list = l.Arg(c, 0, "tensors");
+  if (list == nullptr || !list->is_array() || list->empty()) return UnsupportedError(c.target);
+  std::vector<int> ids;
+  for (const Json& t : *list) {
+    if (!t.is_object() || !t.contains("node")) return UnsupportedError(c.target + " of a non-tensor");
+    auto it = l.ids.find(t["node"].get<std::string>());
+    if (it == l.ids.end()) return InputError(c.target + " uses an unknown node");
+    ids.push_back(it->second);
+  }
+  l.tuples[c.target + "#last"] = ids;
+  return ids[0];
+}
+
+// view / reshape that only inserts size-1 dims (bias.view(1, C, 1)): unsqueezes, which hold at
+// any size. The result's shape comes from the graph node being lowered.
+Result<int> View(const AtenCall& c, Lowering& l) {
+  AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
+  const Json* shape = l.Arg(c, 1, "size");
+  if (shape == nullptr || !shape->is_array() || l.view_shape == nullptr) {
+    return UnsupportedError("the builtin model cannot write " + c.target);
+  }
+  const std::vector<int64_t>& in = *l.input_shape_of(x);
+  const std::vector<int64_t>& out = *l.view_shape;
+  // Match `in` to `out` left to right, every extra dim of `out` a 1.
+  std::vector<int> inserted;
+  size_t j = 0;
+  for (size_t d = 0; d < out.size(); ++d) {
+    if (j < in.size() && out[d] == in[j]) {
+      ++j;
+    } else if (out[d] == 1) {
+      inserted.push_back(static_cast<int>(d));
+    } else {
+      j = in.size() + 1;
+      break;
+    }
+  }
+  if (j != in.size()) {
+    return UnsupportedError("the builtin model cannot write " + c.target + " from " +
+                            ShapeText(in) + " to " + ShapeText(out) +
+                            " (it follows views that only insert size-1 dims)");
+  }
+  for (int d : inserted) x = l.b.Add(ExprOp::kUnsqueeze, {x}, {static_cast<double>(d)});
+  return x;
+}
+
 const std::map<std::string, Handler>& PlanHandlers() {
   static const auto* h = new std::map<std::string, Handler>{
       {"sum", SimpleReduce(ReduceCombiner::kSum, false)},
@@ -454,11 +505,17 @@ const std::map<std::string, Handler>& PlanHandlers() {
       {"transpose", Transpose},
       {"permute", Transpose},
       {"unsqueeze", Unsqueeze},
+      {"broadcast_tensors", BroadcastTensors},
+      {"view", View},
+      {"reshape", View},
+      {"_unsafe_view", View},
   };
   return *h;
 }
 
 // ---- the walk -------------------------------------------------------------------------------
+
+const std::vector<int64_t> kEmptyShape;
 
 struct Walk {
   PlanDag dag;
@@ -467,6 +524,11 @@ struct Walk {
   Status type_error;  // a node whose type cannot be inferred, found while a handler ran
 
   Walk() {
+    l.input_shape_of = [this](int id) -> const std::vector<int64_t>* {
+      Status s = Fill();
+      size_t k = static_cast<size_t>(id);
+      return s.ok() && k < dag.types.size() ? &dag.types[k].shape : &kEmptyShape;
+    };
     l.rank_of = [this](int id) {
       Status s = Fill();
       if (!s.ok() && type_error.ok()) type_error = s;
@@ -529,6 +591,7 @@ struct Walk {
                               " gives " + n.type->dtype);
     }
     std::string name = call.name;
+    l.view_shape = n.type ? &n.type->shape : nullptr;
     auto plan = PlanHandlers().find(name);
     Result<int> id = InternalError("unset");
     if (plan != PlanHandlers().end()) {

@@ -137,15 +137,27 @@ class RowKernel {
     params += ", rows, R, inner, n_red";
     for (int k = 0; k < ops; ++k) params += fmt::format(", st{0}_o, st{0}_r, st{0}_i", k);
     params += ", part_ptr, splits, chunk, BLOCK_ROWS: tl.constexpr, BLOCK_R: tl.constexpr, "
-              "SINGLE: tl.constexpr, PHASE: tl.constexpr, WIDE: tl.constexpr";
+              "SINGLE: tl.constexpr, PHASE: tl.constexpr, WIDE: tl.constexpr, INNER: tl.constexpr";
     c.Line(0, "@triton.jit");
     c.Line(0, fmt::format("def _akg{}_kernel({}):", k_, params));
-    c.Line(1, "row = tl.program_id(0) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)[:, None]");
-    c.Line(1, "if WIDE:");
-    c.Line(2, "row = row.to(tl.int64)");
-    c.Line(1, "rmask = row < rows");
-    c.Line(1, "o = row // inner");
-    c.Line(1, "i = row % inner");
+    // With inner dims (a reduction over a middle dim) a program takes one o and a run of
+    // consecutive i: its loads are contiguous along the rows, which the compiler can see.
+    c.Line(1, "if INNER:");
+    c.Line(2, "nib = tl.cdiv(inner, BLOCK_ROWS)");
+    c.Line(2, "o = tl.program_id(0) // nib");
+    c.Line(2, "i = (tl.program_id(0) % nib) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)[:, None]");
+    c.Line(2, "if WIDE:");
+    c.Line(3, "o = o.to(tl.int64)");
+    c.Line(3, "i = i.to(tl.int64)");
+    c.Line(2, "rmask = i < inner");
+    c.Line(2, "row = o * inner + i");
+    c.Line(1, "else:");
+    c.Line(2, "row = tl.program_id(0) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)[:, None]");
+    c.Line(2, "if WIDE:");
+    c.Line(3, "row = row.to(tl.int64)");
+    c.Line(2, "rmask = row < rows");
+    c.Line(2, "o = row");
+    c.Line(2, "i = 0");
     for (int k = 0; k < ops; ++k) c.Line(1, fmt::format("b{0} = o * st{0}_o + i * st{0}_i", k));
     if (splittable_) {
       c.Line(1, "if PHASE == 1:");
@@ -379,7 +391,7 @@ std::string RowLauncher(const Launch& l, size_t k, const Json& tunables) {
       full ? "shape"
            : (l.row.keepdim ? "shape[:b] + (1,) * (e - b) + shape[e:]" : "shape[:b] + shape[e:]");
   std::string dtype = l.output_dtype == "int64" ? "torch.int64" : "_dtype_of(ops)";
-  int single_max = LaunchTunable(tunables, k, "single_max", 16384);
+  int single_max = LaunchTunable(tunables, k, "single_max", 32768);
   int block_r = LaunchTunable(tunables, k, "block_r", 2048);
   int tile = LaunchTunable(tunables, k, "tile", 4096);
   return fmt::format(R"PY(
@@ -396,12 +408,19 @@ def _launch{0}(ops):
     wide = reach + {5} >= 2**31
     args = [out] + [v for v, _ in views] + [rows, red, inner, float(red)]
     args += [s for _, st in views for s in st]
-    single = red <= {4}
-    block_r = triton.next_power_of_2(max(red, 1)) if single else {5}
-    block_rows = max(1, min(triton.next_power_of_2(rows), {6} // block_r))
+    has_inner = inner > 1
+    if has_inner:
+        block_rows = min(triton.next_power_of_2(inner), 64)
+        block_r = min(triton.next_power_of_2(max(red, 1)), max(1, {6} // block_rows))
+        single = red <= block_r
+    else:
+        single = red <= {4}
+        block_r = triton.next_power_of_2(max(red, 1)) if single else {5}
+        block_rows = max(1, min(triton.next_power_of_2(rows), {6} // block_r))
+    programs = _prod(shape[:b]) * triton.cdiv(inner, block_rows) if has_inner else triton.cdiv(rows, block_rows)
     warps = 4 if block_rows * block_r <= 2048 else (8 if block_rows * block_r <= 8192 else 16)
     splits = 1
-    if SPLIT{0} and rows < 256 and red >= 8 * {5}:
+    if SPLIT{0} and not has_inner and rows < 256 and red >= 8 * {5}:
         splits = min(1024, triton.cdiv(red, 4 * {5}))
         chunk = triton.cdiv(triton.cdiv(red, splits), {5}) * {5}
         splits = triton.cdiv(red, chunk)
@@ -410,16 +429,16 @@ def _launch{0}(ops):
         br = max(1, min(triton.next_power_of_2(rows), {6} // {5}))
         _akg{0}_kernel[(triton.cdiv(rows, br), splits)](
             *args, part, splits, chunk, BLOCK_ROWS=br, BLOCK_R={5}, SINGLE=False, PHASE=1,
-            WIDE=wide, num_warps=8)
+            WIDE=wide, INNER=False, num_warps=8)
         bs = triton.next_power_of_2(splits)
         br = max(1, min(triton.next_power_of_2(rows), 4096 // bs))
         _akg{0}_kernel[(triton.cdiv(rows, br),)](
             *args, part, splits, chunk, BLOCK_ROWS=br, BLOCK_R=bs, SINGLE=False, PHASE=2,
-            WIDE=wide, num_warps=4)
+            WIDE=wide, INNER=False, num_warps=4)
     else:
-        _akg{0}_kernel[(triton.cdiv(rows, block_rows),)](
+        _akg{0}_kernel[(programs,)](
             *args, out, 1, 0, BLOCK_ROWS=block_rows, BLOCK_R=block_r, SINGLE=single, PHASE=0,
-            WIDE=wide, num_warps=warps)
+            WIDE=wide, INNER=has_inner, num_warps=warps)
     return out
 )PY", k, be, out_shape, dtype, single_max, block_r, tile, std::max(nred, 1));
 }
@@ -506,6 +525,12 @@ std::string MatmulLauncher(const Launch& l, size_t k, const Json& tunables, bool
   return fmt::format(R"PY(
 def _launch{0}(ops):
     a, b, epilogue, shape, m, n, k = _mm_views(ops)
+    # Tiles read rows of A and B: a transposed operand (linear's weight) is copied once, a
+    # pass over memory that is small beside the product's FLOPs.
+    if a.stride(2) != 1:
+        a = a.contiguous()
+    if b.stride(2) != 1:
+        b = b.contiguous()
     batch = a.shape[0]
     c = torch.empty((batch, m, n), dtype={1}, device=a.device)
     if c.numel() == 0:

@@ -31,7 +31,7 @@ Json Defaults(PlanKind kind) {
   if (kind == PlanKind::kMatmul) {
     return {{"bm", 128}, {"bn", 128}, {"bk", 32}, {"num_warps", 8}, {"num_stages", 3}};
   }
-  return {{"block_r", 2048}, {"tile", 4096}, {"single_max", 16384}};
+  return {{"block_r", 2048}, {"tile", 4096}, {"single_max", 32768}};
 }
 
 }  // namespace
