@@ -272,7 +272,7 @@ std::string MatmulFunction(const Launch& l, size_t k) {
 std::string RowLauncher(const Launch& l, size_t k) {
   bool pointwise = l.kind == PlanKind::kPointwise;
   bool full = pointwise || l.row.full_output;
-  std::string be = pointwise ? "max(len(shape) - 1, 0), len(shape)"
+  std::string be = pointwise ? "_pointwise_split(ops, shape)"
                              : fmt::format("{}, {}", l.row.axis_begin, l.row.axis_end);
   std::string out_shape =
       full ? "shape"

@@ -42,6 +42,22 @@ def _rows(t, shape, b, e):
     return v, s
 
 
+def _pointwise_split(ops, shape):
+    """Dims [b, e) a pointwise launch takes as its row: the last dim unless an operand would
+    then need a copy (a broadcast bias over a middle dim), else the first split that needs
+    none, preferring a long contiguous row."""
+    rank = len(shape)
+    if rank == 0:
+        return 0, 0
+    views = [t.expand(shape) for t in ops]
+    splits = [(rank - 1, rank)] + [(b, e) for e in range(rank, 0, -1) for b in range(e)]
+    for b, e in splits:
+        if all(None not in (_merged_stride(v, shape, 0, b), _merged_stride(v, shape, b, e),
+                            _merged_stride(v, shape, e, rank)) for v in views):
+            return b, e
+    return rank - 1, rank
+
+
 def _mm_views(ops):
     """A matmul's operands as [batch, M, K] and [batch, K, N] views, its epilogue operands as
     [batch, M, N] views, and the result's shape (torch.matmul's rules for 1-d operands)."""

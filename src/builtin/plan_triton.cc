@@ -385,7 +385,7 @@ std::string RowLauncher(const Launch& l, size_t k, const Json& tunables) {
   bool full = pointwise || l.row.full_output;
   int nred = 0;
   for (const ExprNode& n : l.expr.nodes) nred += n.op == ExprOp::kReduce;
-  std::string be = pointwise ? "max(len(shape) - 1, 0), len(shape)"
+  std::string be = pointwise ? "_pointwise_split(ops, shape)"
                              : fmt::format("{}, {}", l.row.axis_begin, l.row.axis_end);
   std::string out_shape =
       full ? "shape"
@@ -410,7 +410,9 @@ def _launch{0}(ops):
     args += [s for _, st in views for s in st]
     has_inner = inner > 1
     if has_inner:
-        block_rows = min(triton.next_power_of_2(inner), 64)
+        # Short rows take more inner indices per program, so each program has work.
+        rb = min(triton.next_power_of_2(max(red, 1)), 64)
+        block_rows = min(triton.next_power_of_2(inner), max(16, {6} // rb))
         block_r = min(triton.next_power_of_2(max(red, 1)), max(1, {6} // block_rows))
         single = red <= block_r
     else:
