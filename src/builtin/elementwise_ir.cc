@@ -51,6 +51,8 @@ constexpr OpInfo kOpInfo[] = {
     {ExprOp::kUnsqueeze, "unsqueeze", 1, nullptr},
     {ExprOp::kTranspose, "transpose", 1, nullptr},
     {ExprOp::kMatmul, "matmul", 2, " @ "},
+    {ExprOp::kScan, "scan", 1, nullptr},
+    {ExprOp::kFlip, "flip", 1, nullptr},
 };
 
 const OpInfo& Info(ExprOp op) {
@@ -104,6 +106,11 @@ class Formatter {
              Expr(n.args[0], false) + ", dim=[" + axes + "])";
     }
     if (n.op == ExprOp::kTranspose) return Expr(n.args[0], true) + ".mT";
+    if (n.op == ExprOp::kScan) {
+      bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
+      return std::string(prod ? "cumprod" : "cumsum") + (n.params[1] != 0 ? "_reversed(" : "(") +
+             Expr(n.args[0], false) + ", dim=" + FormatNumber(n.params[3]) + ")";
+    }
     if (n.op == ExprOp::kUnsqueeze) {
       return Expr(n.args[0], true) + ".unsqueeze(" + FormatNumber(n.params[0]) + ")";
     }

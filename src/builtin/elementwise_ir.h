@@ -40,6 +40,8 @@ enum class ExprOp {
   kUnsqueeze,    // args: [x], a plan operand; params: dim (a view: x with a size-1 dim)
   kTranspose,    // args: [x], a plan operand; a view with its last two dims swapped
   kMatmul,       // args: [a, b]: torch.matmul's semantics (plan.h's Matmul plan)
+  kScan,         // args: [x]; params: combiner (kSum or kProd), reverse, rank, axis
+  kFlip,         // args: [x]; params: rank, axis (lowering only: folded into a reverse kScan)
 };
 
 // How a kReduce combines a row.

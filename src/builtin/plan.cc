@@ -110,7 +110,7 @@ class Partitioner {
       return;
     }
     bool inside = false;
-    if (n.op == ExprOp::kReduce) {
+    if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) {
       inside = domain && DomainOf(id) == *domain;
     } else {
       inside = n.op != ExprOp::kInput && !IsView(n.op) && n.op != ExprOp::kMatmul;
@@ -123,8 +123,10 @@ class Partitioner {
     for (int a : n.args) Collect(a, domain, region, boundary);
   }
 
+  // A reduction's (or a scan's) domain: its operand's shape and the dims it runs along.
   Domain DomainOf(int reduce) const {
     const ExprNode& n = Node(reduce);
+    if (n.op == ExprOp::kScan) return {Type(n.args[0]).shape, {static_cast<int>(n.params[3])}};
     return {Type(n.args[0]).shape, ReduceOf(n).axes};
   }
 
@@ -132,7 +134,7 @@ class Partitioner {
   std::optional<int> FirstReduce(int id, std::set<int>* seen) const {
     if (!seen->insert(id).second) return std::nullopt;
     const ExprNode& n = Node(id);
-    if (n.op == ExprOp::kReduce) return id;
+    if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) return id;
     if (n.op == ExprOp::kInput || IsView(n.op) || n.op == ExprOp::kMatmul) return std::nullopt;
     for (int a : n.args) {
       if (auto r = FirstReduce(a, seen)) return r;
@@ -167,6 +169,16 @@ class Partitioner {
     }
     std::set<int> region, boundary;
     Collect(root, domain, &region, &boundary);
+    for (int id : region) {
+      if (Node(id).op == ExprOp::kFlip) {
+        return UnsupportedError("the builtin model follows flip only around a cumsum or "
+                                "cumprod along the same dim");
+      }
+      if (Node(id).op == ExprOp::kScan && Type(root).shape != domain->shape) {
+        return UnsupportedError("a scan's result is reduced or broadcast further; the builtin "
+                                "model plans scans whose launch writes the scanned shape");
+      }
+    }
     if (Node(root).op == ExprOp::kInput || IsView(Node(root).op)) boundary.insert(root);
     std::map<int, bool> memo;
     // A full-level node may read a reduction only in its keepdim form: without the kept
@@ -391,6 +403,8 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
       t.shape.insert(t.shape.begin() + d, 1);
       return t;
     }
+    case ExprOp::kScan:
+    case ExprOp::kFlip: return arg(0);
     case ExprOp::kTranspose: {
       TensorType t = arg(0);
       if (t.shape.size() >= 2) std::swap(t.shape[t.shape.size() - 1], t.shape[t.shape.size() - 2]);
@@ -459,8 +473,9 @@ std::string DescribeLaunch(const Launch& launch) {
       const RowPlan& r = launch.row;
       std::string dims;
       for (int d = r.axis_begin; d < r.axis_end; ++d) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-      return fmt::format("row ({}): {} reducing dims [{}] of a rank-{} domain, {} stage{}, {} output {}",
-                         r.full_output ? "normalize" : "reduce", what, dims, r.rank, r.stages,
+      bool scan = what.find("cumsum") != std::string::npos || what.find("cumprod") != std::string::npos;
+      return fmt::format("row ({}): {} along dims [{}] of a rank-{} domain, {} stage{}, {} output {}",
+                         scan ? "scan" : r.full_output ? "normalize" : "reduce", what, dims, r.rank, r.stages,
                          r.stages == 1 ? "" : "s", r.full_output ? "full" : "reduced",
                          ShapeText(launch.out.shape));
     }

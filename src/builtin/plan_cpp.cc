@@ -70,7 +70,14 @@ class RowFunction {
     RowNodes(c, 2, 0);
     for (int stage = 1; stage <= s_.stages; ++stage) Stage(c, 2, stage);
     if (full) {
-      c.Line(2, "for (int64_t r = 0; r < R; ++r) {");
+      for (int id : s_.live) {
+        const ExprNode& n = Node(id);
+        if (n.op != ExprOp::kScan) continue;
+        bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
+        c.Line(2, fmt::format("float carry{} = {};", id, prod ? "1.0f" : "0.0f"));
+      }
+      c.Line(2, s_.scan_reverse ? "for (int64_t r = R - 1; r >= 0; --r) {"
+                                : "for (int64_t r = 0; r < R; ++r) {");
       Elements(c, 3, {l_.expr.output});
       c.Line(3, "out[(o * R + r) * inner + i] = " + Name(l_.expr.output) + ";");
       c.Line(2, "}");
@@ -112,6 +119,12 @@ class RowFunction {
     for (int id : nodes) {
       const ExprNode& n = Node(id);
       if (n.op == ExprOp::kInput || n.op == ExprOp::kConst || n.op == ExprOp::kRowSize) continue;
+      if (n.op == ExprOp::kScan) {  // the running value, in the pass's order
+        bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
+        c.Line(in, fmt::format("carry{0} {1}= {2};", id, prod ? "*" : "+", Name(n.args[0])));
+        c.Line(in, fmt::format("const float t{0} = carry{0};", id));
+        continue;
+      }
       std::vector<std::string> lines;
       EmitNode(l_.expr, id, EmitDsl::kCpp, names, &lines);
       for (const std::string& line : lines) c.Line(in, line);
@@ -361,6 +374,10 @@ Result<std::string> EmitCppProgram(const KernelProgram& program, const PlanEmitO
       source += MatmulFunction(l, k) + "\n";
       launchers += MatmulLauncher(k);
     } else {
+      RowSchedule schedule = ScheduleRow(l);
+      if (!schedule.error.empty()) {
+        return UnsupportedError("the builtin model cannot schedule " + schedule.error);
+      }
       source += RowFunction(l, k).Source() + "\n";
       launchers += RowLauncher(l, k);
     }

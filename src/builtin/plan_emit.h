@@ -45,6 +45,9 @@ struct RowSchedule {
   std::vector<int> live;           // live nodes in topological order
   int stages = 0;
   bool has_arg_reduce = false;     // argmax / argmin
+  bool has_scan = false;           // cumsum / cumprod: evaluated in the output pass, in order
+  bool scan_reverse = false;       // the output pass runs from the row's end
+  std::string error;               // why the emitters cannot schedule it ("" = they can)
 };
 RowSchedule ScheduleRow(const Launch& launch);
 

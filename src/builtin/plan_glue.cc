@@ -150,6 +150,25 @@ std::string ModelInit(const std::string& source, std::string* indent) {
   return out;
 }
 
+// The task's module-level numeric constants ("batch_size = 16"), which a copied __init__ may
+// read: numbers and arithmetic on them only.
+std::string ModuleConstants(const std::string& source) {
+  std::string out;
+  std::stringstream in(source);
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find(" = ");
+    if (eq == std::string::npos || line.empty() || !(isalpha(line[0]) || line[0] == '_')) continue;
+    std::string name = line.substr(0, eq), value = line.substr(eq + 3);
+    bool ident = std::all_of(name.begin(), name.end(), [](char c) { return isalnum(c) || c == '_'; });
+    bool numeric = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+      return isdigit(c) || c == '.' || c == ' ' || c == '*' || c == '+' || c == '-' || c == '/' ||
+             c == '(' || c == ')' || c == 'e' || c == 'E' || c == '_';
+    });
+    if (ident && numeric) out += line + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ProgramHelpersSource() { return kHelpers + 1; }
@@ -179,8 +198,13 @@ Result<std::string> ProgramModelSource(const KernelProgram& program,
     body += fmt::format("{0}    v{1} = _launch{1}([{2}])\n", indent, k, ops);
   }
   body += fmt::format("{}    return v{}\n", indent, program.launches.size() - 1);
-  return "class ModelNew(nn.Module):\n" + init + "\n" + indent + "def forward(self" + all +
-         "):\n" + body;
+  std::string constants = ProgramStatePaths(program).empty() ? "" : ModuleConstants(task_source);
+  if (!constants.empty()) {
+    constants = "# The task's size constants, which its __init__ (copied below) reads.\n" +
+                constants + "\n\n";
+  }
+  return constants + "class ModelNew(nn.Module):\n" + init + "\n" + indent + "def forward(self" +
+         all + "):\n" + body;
 }
 
 RowSchedule ScheduleRow(const Launch& launch) {
@@ -203,9 +227,29 @@ RowSchedule ScheduleRow(const Launch& launch) {
       auto c = static_cast<ReduceCombiner>(static_cast<int>(n.params[0]));
       s.has_arg_reduce |= c == ReduceCombiner::kArgMax || c == ReduceCombiner::kArgMin;
     }
+    if (n.op == ExprOp::kScan) {
+      row = false;
+      bool reverse = n.params[1] != 0;
+      if (s.has_scan && reverse != s.scan_reverse) {
+        s.error = "scans in both directions in one launch";
+      }
+      s.has_scan = true;
+      s.scan_reverse = reverse;
+    }
     s.row_level[static_cast<size_t>(id)] = row;
     s.stage[static_cast<size_t>(id)] = stage;
     s.stages = std::max(s.stages, stage);
+  }
+  if (s.has_scan) {
+    std::vector<int> args;
+    for (int id : s.live) {
+      if (g.nodes[static_cast<size_t>(id)].op == ExprOp::kReduce) {
+        args.push_back(g.nodes[static_cast<size_t>(id)].args[0]);
+      }
+    }
+    for (int id : ElementNodesFor(launch, s, args)) {
+      if (g.nodes[static_cast<size_t>(id)].op == ExprOp::kScan) s.error = "a reduction of a scan";
+    }
   }
   return s;
 }

@@ -466,6 +466,43 @@ Result<int> View(const AtenCall& c, Lowering& l) {
   return x;
 }
 
+// ---- scans ----------------------------------------------------------------------------------
+
+// cumsum / cumprod(self, dim): a scan along dim. Over a flip along the same dim it is the
+// flip of a reverse scan (cumsum(flip(x)) = flip(suffix sums of x)), so flip(cumsum(flip(x)))
+// plans as one reverse scan.
+Handler Scan(ReduceCombiner comb) {
+  return [comb](const AtenCall& c, Lowering& l) -> Result<int> {
+    AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
+    if (l.Arg(c, 2, "dtype") != nullptr) return UnsupportedError(c.target + " with a dtype");
+    AKG_ASSIGN_OR_RETURN(double dim, l.NumberOr(c, 1, "dim", 0));
+    int rank = Rank(l, x);
+    int axis = NormDim(static_cast<int64_t>(dim), std::max(rank, 1));
+    const ExprNode& arg = l.b.graph().nodes[static_cast<size_t>(x)];
+    if (arg.op == ExprOp::kFlip && static_cast<int>(arg.params[1]) == axis) {
+      int scan = l.b.Add(ExprOp::kScan, {arg.args[0]},
+                         {static_cast<double>(static_cast<int>(comb)), 1.0, static_cast<double>(rank),
+                          static_cast<double>(axis)});
+      return l.b.Add(ExprOp::kFlip, {scan}, {static_cast<double>(rank), static_cast<double>(axis)});
+    }
+    return l.b.Add(ExprOp::kScan, {x}, {static_cast<double>(static_cast<int>(comb)), 0.0,
+                                        static_cast<double>(rank), static_cast<double>(axis)});
+  };
+}
+
+Result<int> Flip(const AtenCall& c, Lowering& l) {
+  AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
+  const Json* dims = l.Arg(c, 1, "dims");
+  if (dims == nullptr || !dims->is_array() || dims->size() != 1 || !(*dims)[0].is_number_integer()) {
+    return UnsupportedError("the builtin model follows flip over one dim only");
+  }
+  int rank = Rank(l, x);
+  int axis = NormDim((*dims)[0].get<int64_t>(), rank);
+  const ExprNode& arg = l.b.graph().nodes[static_cast<size_t>(x)];
+  if (arg.op == ExprOp::kFlip && static_cast<int>(arg.params[1]) == axis) return arg.args[0];
+  return l.b.Add(ExprOp::kFlip, {x}, {static_cast<double>(rank), static_cast<double>(axis)});
+}
+
 const std::map<std::string, Handler>& PlanHandlers() {
   static const auto* h = new std::map<std::string, Handler>{
       {"sum", SimpleReduce(ReduceCombiner::kSum, false)},
@@ -506,6 +543,9 @@ const std::map<std::string, Handler>& PlanHandlers() {
       {"permute", Transpose},
       {"unsqueeze", Unsqueeze},
       {"broadcast_tensors", BroadcastTensors},
+      {"cumsum", Scan(ReduceCombiner::kSum)},
+      {"cumprod", Scan(ReduceCombiner::kProd)},
+      {"flip", Flip},
       {"view", View},
       {"reshape", View},
       {"_unsafe_view", View},

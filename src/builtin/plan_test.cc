@@ -196,3 +196,36 @@ TEST(PlanTunablesTest, VersionedRangedAndMutable) {
 
 }  // namespace
 }  // namespace akg
+
+namespace akg {
+namespace {
+
+TEST(PlanTest, FlippedCumsumIsOneReverseScan) {
+  Json g = Inspection({Input("x", 0, {4, 9}),
+                       Call("f", "aten.flip.default", {Ref("x"), {1}}, {4, 9}),
+                       Call("c", "aten.cumsum.default", {Ref("f"), 1}, {4, 9}),
+                       Call("g", "aten.flip.default", {Ref("c"), {1}}, {4, 9}), Output("g")});
+  KernelProgram p = Plan(g);
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_TRUE(p.launches[0].row.full_output);
+  RowSchedule s = ScheduleRow(p.launches[0]);
+  EXPECT_TRUE(s.has_scan);
+  EXPECT_TRUE(s.scan_reverse);
+  Result<std::string> code = EmitTritonProgram(p, {});
+  ASSERT_TRUE(code.ok()) << code.status().message();
+  EXPECT_NE(code->find("tl.cumsum("), std::string::npos);
+  Result<std::string> cpp = EmitCppProgram(p, {});
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("for (int64_t r = R - 1; r >= 0; --r)"), std::string::npos);
+}
+
+TEST(PlanTest, AFlipAloneIsDeclined) {
+  Json g = Inspection({Input("x", 0, {4, 9}),
+                       Call("f", "aten.flip.default", {Ref("x"), {1}}, {4, 9}), Output("f")});
+  Result<KernelProgram> p = PlanProgram(ParseOpGraph(g));
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("flip"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace akg

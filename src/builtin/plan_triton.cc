@@ -211,10 +211,31 @@ class RowKernel {
     for (int id : nodes) {
       const ExprNode& n = Node(id);
       if (n.op == ExprOp::kInput || n.op == ExprOp::kConst || n.op == ExprOp::kRowSize) continue;
+      if (n.op == ExprOp::kScan) {
+        Scan(c, in, id);
+        continue;
+      }
       std::vector<std::string> lines;
       EmitNode(l_.expr, id, EmitDsl::kTriton, names, &lines);
       for (const std::string& line : lines) c.Line(in, line);
     }
+  }
+
+  // A scan over this tile; in a looped pass the earlier tiles' total is carried in.
+  void Scan(Code& c, int in, int id) const {
+    const ExprNode& n = Node(id);
+    bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
+    std::string x = fmt::format("tl.where(m, {}, {})", Name(n.args[0]), prod ? "1.0" : "0.0");
+    std::string rev = n.params[1] != 0 ? "True" : "False";
+    std::string scan = fmt::format("tl.{}({}, axis=1, reverse={})", prod ? "cumprod" : "cumsum", x, rev);
+    if (!looped_) {
+      c.Line(in, Name(id) + " = " + scan);
+      return;
+    }
+    c.Line(in, fmt::format("{} = {} {} carry{}", Name(id), scan, prod ? "*" : "+", id));
+    c.Line(in, fmt::format("carry{0} = carry{0} {1} {2}", id, prod ? "*" : "+",
+                           prod ? "tl.reduce(" + x + ", 1, _akg_mul, keep_dims=True)"
+                                : "tl.sum(" + x + ", axis=1, keep_dims=True)"));
   }
 
   // Row-level nodes that are not reductions, with stage == `stage`.
@@ -294,10 +315,24 @@ class RowKernel {
     c.Line(in, "else:");
     for (int stage = 1; stage <= s_.stages; ++stage) Loop(c, in + 1, stage, "0", "R", "R");
     if (full) {
-      c.Line(in + 1, "for r0 in range(0, R, BLOCK_R):");
+      looped_ = true;
+      for (int id : s_.live) {
+        const ExprNode& n = Node(id);
+        if (n.op != ExprOp::kScan) continue;
+        bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
+        c.Line(in + 1, fmt::format("carry{} = tl.full([BLOCK_ROWS, 1], {}, tl.float32)", id,
+                                   prod ? "1.0" : "0.0"));
+      }
+      if (s_.scan_reverse) {  // the carry runs from the row's end
+        c.Line(in + 1, "for j in range(0, tl.cdiv(R, BLOCK_R)):");
+        c.Line(in + 2, "r0 = (tl.cdiv(R, BLOCK_R) - 1 - j) * BLOCK_R");
+      } else {
+        c.Line(in + 1, "for r0 in range(0, R, BLOCK_R):");
+      }
       Tile(c, in + 2, "r0", "R");
       Elements(c, in + 2, {l_.expr.output});
       Store(c, in + 2, true);
+      looped_ = false;
     } else {
       Store(c, in + 1, false);
     }
@@ -372,6 +407,7 @@ class RowKernel {
   size_t k_;
   RowSchedule s_;
   bool splittable_;
+  mutable bool looped_ = false;  // emitting the looped output pass (scans carry across tiles)
   std::vector<int> reduces_;
 };
 
@@ -563,6 +599,10 @@ Result<std::string> EmitTritonProgram(const KernelProgram& program, const PlanEm
       kernels += "\n\n" + MatmulKernel(l, k);
       launchers += "\n" + MatmulLauncher(l, k, o.tunables, o.conservative);
     } else {
+      RowSchedule schedule = ScheduleRow(l);
+      if (!schedule.error.empty()) {
+        return UnsupportedError("the builtin model cannot schedule " + schedule.error);
+      }
       bool split = Splittable(l) && !o.conservative;
       kernels += "\n\n" + RowKernel(l, k, Splittable(l)).Source();
       launchers += fmt::format("\nSPLIT{} = {}\n", k, split ? "True" : "False") +
