@@ -1,16 +1,19 @@
-// The builtin offline model: deterministic agents that write fused elementwise kernels from
-// the task's operator graph, with no LLM.
+// The builtin offline model: deterministic agents that write kernels from the task's typed
+// graph (task/op_graph.h), with no LLM.
 //
-//   inspect result ──ParseElementwiseGraph (elementwise_ir; elementwise_parse walks the
-//       graph, aten_lowering turns each ATen call into ExprNodes)──▶ ElementwiseGraph
-//   ElementwiseGraph ──BuiltinDesigner (designer)──▶ Design: Markdown sketch + hints (tunables)
-//   ElementwiseGraph + tunables (tunables) ──EmitExpression (expr_emit)──▶ straight-line code
+//   OpGraph ──ParseElementwiseGraph (elementwise_ir; elementwise_parse walks the graph,
+//       aten_lowering turns each ATen call into ExprNodes)──▶ ElementwiseGraph, when the task
+//       is a pure elementwise chain over its arguments:
+//     ElementwiseGraph + tunables (tunables) ──EmitExpression (expr_emit)──▶ straight-line code
 //       ├─ cpp_codegen:    C++ kernel (OpenMP rows x tiles, omp simd, libmvec) + ctypes launch
-//       └─ triton_codegen: @triton.jit kernels on a 1-D grid (linear when all operands are
-//                          same-shape contiguous, strided otherwise) + launch
+//       └─ triton_codegen: @triton.jit kernels on a 1-D grid + launch
 //     both wrapped by python_glue: ModelNew, run-time broadcasting, coalescing to 4 dims
-//   BuiltinKernelGen (this file) dispatches on Target::dsl and falls back to a conservative
-//   variant when an earlier attempt failed. intent.h turns a sentence into a task file.
+//   anything else ──PlanProgram (plan.h: plan_lowering, plan)──▶ KernelProgram (launches:
+//       pointwise, row = reduce/normalize/scan, matmul + epilogue) ──plan_triton / plan_cpp
+//       (+ plan_glue, plan_tunables)──▶ a candidate
+//   BuiltinDesigner (designer) sketches either; BuiltinKernelGen (this file) dispatches on the
+//   graph and Target::dsl and falls back to a conservative variant when an earlier attempt
+//   failed. intent.h turns a sentence into a task file.
 #pragma once
 
 #include <string>
