@@ -11,8 +11,9 @@ namespace akg {
 namespace {
 
 const char* kBuiltinNotice =
-    "no LLM is configured: the builtin offline model serves every agent (elementwise "
-    "operators and fused chains, cpp and triton_cuda); configure models in .akg/settings.yaml "
+    "no LLM is configured: the builtin offline model serves every agent (elementwise chains, "
+    "reductions, norms, softmax, scans, losses and matmuls; cpp and triton_cuda); configure "
+    "models in .akg/settings.yaml "
     "or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL/AKG_STANDARD_API_KEY";
 
 }  // namespace
