@@ -19,12 +19,6 @@
 namespace akg {
 namespace {
 
-ReduceCombiner CombinerOf(const ExprNode& n) {
-  return static_cast<ReduceCombiner>(static_cast<int>(n.params[0]));
-}
-
-bool IsArg(ReduceCombiner c) { return c == ReduceCombiner::kArgMax || c == ReduceCombiner::kArgMin; }
-
 const char* Identity(ReduceCombiner c) {
   switch (c) {
     case ReduceCombiner::kProd: return "1.0f";

@@ -56,6 +56,14 @@ RowSchedule ScheduleRow(const Launch& launch);
 std::vector<int> ElementNodesFor(const Launch& launch, const RowSchedule& s,
                                  const std::vector<int>& roots);
 
+// A kReduce or kScan node's combiner, and whether it returns an index.
+inline ReduceCombiner CombinerOf(const ExprNode& n) {
+  return static_cast<ReduceCombiner>(static_cast<int>(n.params[0]));
+}
+inline bool IsArg(ReduceCombiner c) {
+  return c == ReduceCombiner::kArgMax || c == ReduceCombiner::kArgMin;
+}
+
 // A launch's tunable: tunables["launches"][k][name] when present (an integer), else `fallback`.
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback);
 

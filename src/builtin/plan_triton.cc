@@ -19,33 +19,12 @@
 #include "builtin/expr_emit.h"
 #include "builtin/plan_emit.h"
 #include "builtin/python_glue.h"
+#include "builtin/triton_codegen.h"
 
 namespace akg {
 namespace {
 
 constexpr const char* kJitHelpers = R"PY(
-@triton.jit
-def _akg_expm1(x):
-    u = tl.exp(x)
-    um1 = u - 1.0
-    near = tl.where(u == 1.0, x, um1 * x / tl.log(u))
-    return tl.where(tl.abs(x) < 0.5, near, um1)
-
-
-@triton.jit
-def _akg_log1p(y):
-    u = 1.0 + y
-    near = tl.where(u == 1.0, y, tl.log(u) * y / (u - 1.0))
-    return tl.where(tl.abs(y) < 0.5, near, tl.log(u))
-
-
-@triton.jit
-def _akg_tanh(x):
-    e = _akg_expm1(-2.0 * tl.abs(x))
-    t = -e / (2.0 + e)
-    return tl.where(x < 0.0, -t, t)
-
-
 @triton.jit
 def _akg_add(a, b):
     return a + b
@@ -85,12 +64,6 @@ def _akg_argmin(v1, i1, v2, i2):
     pick1 = (v1 < v2) | (nan1 & ~nan2) | (same & (i1 < i2))
     return tl.where(pick1, v1, v2), tl.where(pick1, i1, i2)
 )PY";
-
-ReduceCombiner CombinerOf(const ExprNode& n) {
-  return static_cast<ReduceCombiner>(static_cast<int>(n.params[0]));
-}
-
-bool IsArg(ReduceCombiner c) { return c == ReduceCombiner::kArgMax || c == ReduceCombiner::kArgMin; }
 
 const char* Identity(ReduceCombiner c) {
   switch (c) {
@@ -616,7 +589,8 @@ Result<std::string> EmitTritonProgram(const KernelProgram& program, const PlanEm
   }
   return doc + "\"\"\"\nimport functools\nimport math\n\nimport torch\nimport torch.nn as nn\n"
                "import torch.nn.functional as F\nimport triton\nimport triton.language as tl\n" +
-         kJitHelpers + kernels + "\n\n" + ProgramHelpersSource() + launchers + "\n\n" + model;
+         TritonMathHelpersSource() + kJitHelpers + kernels + "\n\n" + ProgramHelpersSource() +
+         launchers + "\n\n" + model;
 }
 
 }  // namespace akg

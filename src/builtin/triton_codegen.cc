@@ -153,6 +153,8 @@ def _launch(operands):
 
 }  // namespace
 
+const char* TritonMathHelpersSource() { return kMathHelpers; }
+
 std::string GenerateTritonCandidate(const ElementwiseGraph& graph,
                                     const TritonCodegenOptions& options) {
   int inputs = static_cast<int>(graph.UsedInputs().size());

@@ -22,4 +22,9 @@ struct TritonCodegenOptions {
 std::string GenerateTritonCandidate(const ElementwiseGraph& graph,
                                     const TritonCodegenOptions& options);
 
+// The @triton.jit helpers the expression templates call (_akg_expm1, _akg_log1p, _akg_tanh):
+// accurate forms from tl.exp and tl.log, so code runs compiled and under the interpreter.
+// Shared with the plan emitter (plan_triton).
+const char* TritonMathHelpersSource();
+
 }  // namespace akg
