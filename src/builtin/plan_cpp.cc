@@ -277,13 +277,8 @@ std::string MatmulFunction(const Launch& l, size_t k) {
 }
 
 std::string RowLauncher(const Launch& l, size_t k) {
-  bool pointwise = l.kind == PlanKind::kPointwise;
-  bool full = pointwise || l.row.full_output;
-  std::string be = pointwise ? "_pointwise_split(ops, shape)"
-                             : fmt::format("{}, {}", l.row.axis_begin, l.row.axis_end);
-  std::string out_shape =
-      full ? "shape"
-           : (l.row.keepdim ? "shape[:b] + (1,) * (e - b) + shape[e:]" : "shape[:b] + shape[e:]");
+  std::string be = RowSplitSource(l);
+  std::string out_shape = RowOutShapeSource(l);
   std::string dtype = l.output_dtype == "int64" ? "torch.int64" : "torch.float32";
   return fmt::format(R"PY(
 def _launch{0}(ops):

@@ -56,6 +56,11 @@ RowSchedule ScheduleRow(const Launch& launch);
 std::vector<int> ElementNodesFor(const Launch& launch, const RowSchedule& s,
                                  const std::vector<int>& roots);
 
+// Python for a row launcher: the row's dims "b, e" (a pointwise launch picks them at run time,
+// _pointwise_split) and the output's shape from `shape`, b and e.
+std::string RowSplitSource(const Launch& l);
+std::string RowOutShapeSource(const Launch& l);
+
 // A kReduce or kScan node's combiner, and whether it returns an index.
 inline ReduceCombiner CombinerOf(const ExprNode& n) {
   return static_cast<ReduceCombiner>(static_cast<int>(n.params[0]));

@@ -265,6 +265,16 @@ std::vector<int> ElementNodesFor(const Launch& launch, const RowSchedule& s,
   return {seen.begin(), seen.end()};
 }
 
+std::string RowSplitSource(const Launch& l) {
+  if (l.kind == PlanKind::kPointwise) return "_pointwise_split(ops, shape)";
+  return fmt::format("{}, {}", l.row.axis_begin, l.row.axis_end);
+}
+
+std::string RowOutShapeSource(const Launch& l) {
+  if (l.kind == PlanKind::kPointwise || l.row.full_output) return "shape";
+  return l.row.keepdim ? "shape[:b] + (1,) * (e - b) + shape[e:]" : "shape[:b] + shape[e:]";
+}
+
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback) {
   if (!tunables.is_object() || !tunables.contains("launches")) return fallback;
   const Json& all = tunables["launches"];

@@ -390,15 +390,10 @@ bool Splittable(const Launch& l) {
 }
 
 std::string RowLauncher(const Launch& l, size_t k, const Json& tunables) {
-  bool pointwise = l.kind == PlanKind::kPointwise;
-  bool full = pointwise || l.row.full_output;
   int nred = 0;
   for (const ExprNode& n : l.expr.nodes) nred += n.op == ExprOp::kReduce;
-  std::string be = pointwise ? "_pointwise_split(ops, shape)"
-                             : fmt::format("{}, {}", l.row.axis_begin, l.row.axis_end);
-  std::string out_shape =
-      full ? "shape"
-           : (l.row.keepdim ? "shape[:b] + (1,) * (e - b) + shape[e:]" : "shape[:b] + shape[e:]");
+  std::string be = RowSplitSource(l);
+  std::string out_shape = RowOutShapeSource(l);
   std::string dtype = l.output_dtype == "int64" ? "torch.int64" : "_dtype_of(ops)";
   int single_max = LaunchTunable(tunables, k, "single_max", 32768);
   int block_r = LaunchTunable(tunables, k, "block_r", 2048);
