@@ -53,6 +53,7 @@ constexpr OpInfo kOpInfo[] = {
     {ExprOp::kMatmul, "matmul", 2, " @ "},
     {ExprOp::kScan, "scan", 1, nullptr},
     {ExprOp::kFlip, "flip", 1, nullptr},
+    {ExprOp::kPool, "pool", 1, nullptr},
 };
 
 const OpInfo& Info(ExprOp op) {
@@ -110,6 +111,13 @@ class Formatter {
       bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
       return std::string(prod ? "cumprod" : "cumsum") + (n.params[1] != 0 ? "_reversed(" : "(") +
              Expr(n.args[0], false) + ", dim=" + FormatNumber(n.params[3]) + ")";
+    }
+    if (n.op == ExprOp::kPool) {
+      std::string window;
+      int dims = static_cast<int>(n.params[1]);
+      for (int d = 0; d < dims; ++d) window += (d ? "x" : "") + FormatNumber(n.params[5 + d]);
+      return std::string(n.params[0] != 0 ? "max_pool" : "avg_pool") + "(" +
+             Expr(n.args[0], false) + ", " + window + ")";
     }
     if (n.op == ExprOp::kUnsqueeze) {
       return Expr(n.args[0], true) + ".unsqueeze(" + FormatNumber(n.params[0]) + ")";

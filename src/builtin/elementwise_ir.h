@@ -42,6 +42,7 @@ enum class ExprOp {
   kMatmul,       // args: [a, b]: torch.matmul's semantics (plan.h's Matmul plan)
   kScan,         // args: [x]; params: combiner (kSum or kProd), reverse, rank, axis
   kFlip,         // args: [x]; params: rank, axis (lowering only: folded into a reverse kScan)
+  kPool,         // args: [x], a plan operand; params: PoolParams (plan_dag.h)
 };
 
 // How a kReduce combines a row.

@@ -38,6 +38,10 @@ std::string Promote(const std::string& a, const std::string& b) {
 
 bool IsView(ExprOp op) { return op == ExprOp::kUnsqueeze || op == ExprOp::kTranspose; }
 
+// A node that starts a launch of its own kind, reading its operands from memory: a matmul or
+// a pool. A pointwise chain over its result alone is its epilogue.
+bool IsAnchor(ExprOp op) { return op == ExprOp::kMatmul || op == ExprOp::kPool; }
+
 struct Domain {
   std::vector<int64_t> shape;  // S at inspect time
   std::vector<int> axes;       // a contiguous run
@@ -94,7 +98,7 @@ class Partitioner {
       // forward returns an argument or a view of one: a copy through a pointwise launch.
       return BuildRegion(id);
     }
-    Result<int> launch = n.op == ExprOp::kMatmul ? BuildMatmul(id, -1, {}) : BuildRegion(id);
+    Result<int> launch = IsAnchor(n.op) ? BuildAnchor(id, -1, {}) : BuildRegion(id);
     if (launch.ok()) done_[id] = *launch;
     return launch;
   }
@@ -113,7 +117,7 @@ class Partitioner {
     if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) {
       inside = domain && DomainOf(id) == *domain;
     } else {
-      inside = n.op != ExprOp::kInput && !IsView(n.op) && n.op != ExprOp::kMatmul;
+      inside = n.op != ExprOp::kInput && !IsView(n.op) && !IsAnchor(n.op);
     }
     if (!inside) {
       boundary->insert(id);
@@ -135,7 +139,7 @@ class Partitioner {
     if (!seen->insert(id).second) return std::nullopt;
     const ExprNode& n = Node(id);
     if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) return id;
-    if (n.op == ExprOp::kInput || IsView(n.op) || n.op == ExprOp::kMatmul) return std::nullopt;
+    if (n.op == ExprOp::kInput || IsView(n.op) || IsAnchor(n.op)) return std::nullopt;
     for (int a : n.args) {
       if (auto r = FirstReduce(a, seen)) return r;
     }
@@ -192,15 +196,16 @@ class Partitioner {
         }
       }
     }
-    // A pointwise chain over one matmul's result, read nowhere else, is its epilogue.
+    // A pointwise chain over one matmul's or pool's result, read nowhere else, is its
+    // epilogue.
     if (!domain) {
-      std::vector<int> mms;
+      std::vector<int> anchors;
       for (int b : boundary) {
-        if (Node(b).op == ExprOp::kMatmul) mms.push_back(b);
+        if (IsAnchor(Node(b).op)) anchors.push_back(b);
       }
-      if (mms.size() == 1 && Type(mms[0]).shape == Type(root).shape && UsesInside(mms[0], region) &&
-          !done_.contains(mms[0])) {
-        return BuildMatmul(mms[0], root, region);
+      if (anchors.size() == 1 && Type(anchors[0]).shape == Type(root).shape &&
+          UsesInside(anchors[0], region) && !done_.contains(anchors[0])) {
+        return BuildAnchor(anchors[0], root, region);
       }
     }
     Launch launch;
@@ -314,23 +319,32 @@ class Partitioner {
     return out;
   }
 
-  Result<int> BuildMatmul(int mm, int root, const std::set<int>& epilogue) {
+  // A matmul or pool launch (an anchor), with `root` its epilogue's result (-1: none).
+  Result<int> BuildAnchor(int mm, int root, const std::set<int>& epilogue) {
     const ExprNode& n = Node(mm);
     Launch launch;
-    launch.kind = PlanKind::kMatmul;
-    AKG_ASSIGN_OR_RETURN(PlanOperand a, OperandOf(n.args[0]));
-    AKG_ASSIGN_OR_RETURN(PlanOperand b, OperandOf(n.args[1]));
-    const std::vector<int64_t>& as = a.type.shape;
-    const std::vector<int64_t>& bs = b.type.shape;
-    MatmulPlan& p = launch.mm;
-    p.a_vector = as.size() == 1;
-    p.b_vector = bs.size() == 1;
-    p.m = p.a_vector ? 1 : as[as.size() - 2];
-    p.k = as.back();
-    p.n = p.b_vector ? 1 : bs.back();
-    for (int64_t d : Type(mm).shape) p.batch *= d;
-    p.batch /= std::max<int64_t>(1, (p.a_vector ? 1 : p.m) * (p.b_vector ? 1 : p.n));
-    launch.operands = {a, b};
+    if (n.op == ExprOp::kPool) {
+      launch.kind = PlanKind::kPool;
+      launch.pool = PoolOf(n);
+      AKG_ASSIGN_OR_RETURN(PlanOperand x, OperandOf(n.args[0]));
+      launch.operands = {x};
+    } else {
+      launch.kind = PlanKind::kMatmul;
+      AKG_ASSIGN_OR_RETURN(PlanOperand a, OperandOf(n.args[0]));
+      AKG_ASSIGN_OR_RETURN(PlanOperand b, OperandOf(n.args[1]));
+      const std::vector<int64_t>& as = a.type.shape;
+      const std::vector<int64_t>& bs = b.type.shape;
+      MatmulPlan& p = launch.mm;
+      p.a_vector = as.size() == 1;
+      p.b_vector = bs.size() == 1;
+      p.m = p.a_vector ? 1 : as[as.size() - 2];
+      p.k = as.back();
+      p.n = p.b_vector ? 1 : bs.back();
+      for (int64_t d : Type(mm).shape) p.batch *= d;
+      p.batch /= std::max<int64_t>(1, (p.a_vector ? 1 : p.m) * (p.b_vector ? 1 : p.n));
+      launch.operands = {a, b};
+    }
+    size_t anchor_operands = launch.operands.size();
     int out_id = root < 0 ? mm : root;
     launch.out = Type(out_id);
     launch.output_dtype = Type(out_id).dtype;
@@ -342,10 +356,11 @@ class Partitioner {
       std::set<int> region = epilogue;
       region.insert(mm);
       AKG_ASSIGN_OR_RETURN(launch.expr.output, Copy(root, region, &launch, &copied, mm));
-      for (size_t k = 2; k < launch.operands.size(); ++k) {
+      for (size_t k = anchor_operands; k < launch.operands.size(); ++k) {
         auto bc = Broadcast(launch.operands[k].type.shape, launch.out.shape);
         if (!bc.ok() || *bc != launch.out.shape) {
-          return UnsupportedError("the matmul's epilogue reads a tensor larger than its result");
+          return UnsupportedError(std::string("the ") + PlanKindName(launch.kind) +
+                                  "'s epilogue reads a tensor larger than its result");
         }
       }
       done_[root] = static_cast<int>(launches_.size());
@@ -410,6 +425,11 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
       if (t.shape.size() >= 2) std::swap(t.shape[t.shape.size() - 1], t.shape[t.shape.size() - 2]);
       return t;
     }
+    case ExprOp::kPool: {
+      TensorType t = arg(0);
+      AKG_ASSIGN_OR_RETURN(t.shape, PoolShape(PoolOf(n), t.shape));
+      return t;
+    }
     case ExprOp::kMatmul: {
       const TensorType& a = arg(0);
       const TensorType& b = arg(1);
@@ -444,6 +464,7 @@ const char* PlanKindName(PlanKind kind) {
     case PlanKind::kPointwise: return "pointwise";
     case PlanKind::kRow: return "row";
     case PlanKind::kMatmul: return "matmul";
+    case PlanKind::kPool: return "pool";
   }
   return "?";
 }
@@ -482,6 +503,16 @@ std::string DescribeLaunch(const Launch& launch) {
     case PlanKind::kMatmul:
       return fmt::format("matmul: [{} x {}] @ [{} x {}] (batch {}), epilogue {}", launch.mm.m,
                          launch.mm.k, launch.mm.k, launch.mm.n, launch.mm.batch, what);
+    case PlanKind::kPool: {
+      const PoolPlan& p = launch.pool;
+      auto list = [](const std::vector<int64_t>& v) { return ShapeText(v); };
+      return fmt::format("pool: {} {}-d window {} stride {} padding {} dilation {}{}{} of {} "
+                         "to {}, epilogue {}", p.max ? "max" : "average", p.dims, list(p.kernel),
+                         list(p.stride), list(p.padding), list(p.dilation),
+                         p.ceil_mode ? ", ceil_mode" : "",
+                         !p.max && !p.count_include_pad ? ", padding not counted" : "",
+                         ShapeText(launch.operands[0].type.shape), ShapeText(launch.out.shape), what);
+    }
   }
   return what;
 }

@@ -11,6 +11,7 @@
 //                    then a map over S (Normalize) or the reduced values (Reduce)
 //         Matmul     C[b, M, N] = A[b, M, K] @ B[b, K, N] with a pointwise epilogue over the
 //                    accumulator (bias, activations, scaling)
+//         Pool       max or average windows over the last 1-3 dims, with a pointwise epilogue
 //     The partitioner starts from the output: a launch takes every pointwise and reduction
 //     node it can evaluate in one domain; a matmul, a reduction over another domain or a
 //     view of a computed value ends it and becomes an operand, planned the same way (an
@@ -32,8 +33,8 @@
 
 namespace akg {
 
-enum class PlanKind { kPointwise, kRow, kMatmul };
-const char* PlanKindName(PlanKind kind);  // "pointwise", "row", "matmul"
+enum class PlanKind { kPointwise, kRow, kMatmul, kPool };
+const char* PlanKindName(PlanKind kind);  // "pointwise", "row", "matmul", "pool"
 
 // What a launch reads. An expression's kInput k is operands[k].
 struct PlanOperand {
@@ -67,6 +68,20 @@ struct MatmulPlan {
   int64_t m = 0, n = 0, k = 0, batch = 1;  // at inspect time
 };
 
+// Max or average pooling over the last `dims` dims (1 to 3) of its operand; every leading dim
+// (batch, channels) is a plane. torch's rules: stride defaults to the kernel, padding pads with
+// -inf (max) or zeros (average), ceil_mode keeps a last window that starts inside the input or
+// its left padding, and an average divides by the window's size clipped to the padded input
+// (count_include_pad), or by what it covers, or by divisor.
+struct PoolPlan {
+  bool max = true;
+  int dims = 0;
+  std::vector<int64_t> kernel, stride, padding, dilation;  // one per pooled dim
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  int64_t divisor = 0;  // divisor_override; 0 = none
+};
+
 struct Launch {
   PlanKind kind = PlanKind::kPointwise;
   std::vector<PlanOperand> operands;
@@ -76,6 +91,8 @@ struct Launch {
   ElementwiseGraph expr;
   RowPlan row;
   MatmulPlan mm;
+  PoolPlan pool;                // a Pool's window; its kAcc is the pooled value, kInput 0 the
+                                // pooled operand (which does not appear)
   TensorType out;               // the result at inspect time
   std::string output_dtype;     // "float32", ... ("int64" for argmax/argmin)
 };
@@ -89,7 +106,7 @@ struct KernelProgram {
 };
 
 // Plans the task. kUnsupported, naming the operator or pattern, when a node cannot be
-// planned (convolution, pooling and scans are not yet planned kinds).
+// planned (convolution is not yet a planned kind).
 Result<KernelProgram> PlanProgram(const OpGraph& graph);
 
 // One line per launch: "row: softmax over dim 1 of [4096, 8192] (2 stages)".

@@ -2,8 +2,12 @@
 // the type rule of every node. plan_lowering.cc builds it; plan.cc partitions it.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
+#include "builtin/aten_lowering.h"
 #include "builtin/elementwise_ir.h"
 #include "builtin/plan.h"
 #include "core/status.h"
@@ -37,5 +41,18 @@ struct ReduceInfo {
 ReduceInfo ReduceOf(const ExprNode& n);
 std::vector<double> ReduceParams(ReduceCombiner c, bool keepdim, int rank,
                                  const std::vector<int>& axes);
+
+// A kPool node's params: max, dims, ceil_mode, count_include_pad, divisor, then per pooled
+// dim the kernel sizes, the strides, the paddings and the dilations.
+std::vector<double> PoolParams(const PoolPlan& p);
+PoolPlan PoolOf(const ExprNode& n);
+// The pooled result's shape from the operand's (torch's pooling_output_shape), or an error
+// when the window does not fit.
+Result<std::vector<int64_t>> PoolShape(const PoolPlan& p, const std::vector<int64_t>& in);
+
+// The lowerings of plan_pool.cc: max_pool1d-3d, avg_pool1d-3d and adaptive average pooling to
+// one element (a mean), by operator name.
+using PlanHandler = std::function<Result<int>(const AtenCall&, Lowering&)>;
+const std::map<std::string, PlanHandler>& PoolHandlers();
 
 }  // namespace akg

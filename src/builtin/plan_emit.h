@@ -69,6 +69,14 @@ inline bool IsArg(ReduceCombiner c) {
   return c == ReduceCombiner::kArgMax || c == ReduceCombiner::kArgMin;
 }
 
+// The Pool plan's kernels (plan_pool.cc): Triton's kernel and launcher, C++'s function and
+// launcher, and the `_pool_shape` helper both launchers call (once per program).
+std::string PoolTritonKernel(const Launch& l, size_t k);
+std::string PoolTritonLauncher(const Launch& l, size_t k, const Json& tunables);
+std::string PoolCppFunction(const Launch& l, size_t k);
+std::string PoolCppLauncher(const Launch& l, size_t k);
+std::string PoolHelperSource();
+
 // A launch's tunable: tunables["launches"][k][name] when present (an integer), else `fallback`.
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback);
 

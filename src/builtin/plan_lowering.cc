@@ -633,9 +633,12 @@ struct Walk {
     std::string name = call.name;
     l.view_shape = n.type ? &n.type->shape : nullptr;
     auto plan = PlanHandlers().find(name);
+    auto pool = PoolHandlers().find(name);
     Result<int> id = InternalError("unset");
     if (plan != PlanHandlers().end()) {
       id = plan->second(call, l);
+    } else if (pool != PoolHandlers().end()) {
+      id = pool->second(call, l);
     } else if (const AtenHandler* pointwise = FindAtenHandler(name)) {
       id = (*pointwise)(call, l);
     } else {

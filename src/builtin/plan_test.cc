@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "builtin/plan_dag.h"
 #include "builtin/plan_emit.h"
 #include "builtin/plan_tunables.h"
 #include "builtin/test_graphs.h"
@@ -225,6 +226,106 @@ TEST(PlanTest, AFlipAloneIsDeclined) {
   Result<KernelProgram> p = PlanProgram(ParseOpGraph(g));
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("flip"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace akg
+
+namespace akg {
+namespace {
+
+using namespace test_graphs;
+
+Json MaxPoolRelu() {
+  return Inspection({Input("x", 0, {2, 3, 9, 10}),
+                     Call("p", "aten.max_pool2d.default", {Ref("x"), {3, 3}, {2, 2}, {1, 1}},
+                          {2, 3, 5, 5}),
+                     Call("r", "aten.relu.default", {Ref("p")}, {2, 3, 5, 5}), Output("r")});
+}
+
+TEST(PoolPlanTest, MaxPoolWithAnEpilogueIsOnePoolLaunch) {
+  KernelProgram p = PlanProgram(ParseOpGraph(MaxPoolRelu())).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  const Launch& l = p.launches[0];
+  EXPECT_EQ(l.kind, PlanKind::kPool);
+  EXPECT_TRUE(l.pool.max);
+  EXPECT_EQ(l.pool.dims, 2);
+  EXPECT_EQ(l.pool.kernel, (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(l.pool.stride, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(l.pool.padding, (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(l.pool.dilation, (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(l.out.shape, (std::vector<int64_t>{2, 3, 5, 5}));
+  EXPECT_EQ(l.operands.size(), 1u);
+  EXPECT_NE(DescribeLaunch(l).find("pool: max 2-d window [3, 3]"), std::string::npos);
+  Result<std::string> triton = EmitTritonProgram(p, {});
+  ASSERT_TRUE(triton.ok()) << triton.status().message();
+  EXPECT_NE(triton->find("acc = _akg_max(acc, v)"), std::string::npos);
+  EXPECT_NE(triton->find("def _pool_shape("), std::string::npos);
+  EXPECT_NE(triton->find("_pool_shape(x.shape, (3, 3), (2, 2), (1, 1), (1, 1), False)"),
+            std::string::npos);
+  Result<std::string> cpp = EmitCppProgram(p, {});
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("if (v != v || v > acc) acc = v;"), std::string::npos);  // NaN wins
+  EXPECT_NE(cpp->find("\"akg_launch0\": [ctypes.c_void_p] * 7"), std::string::npos);
+}
+
+TEST(PoolPlanTest, AveragePoolShapesFollowTorch) {
+  // avg_pool3d(k=3, s=2, ceil_mode): 8 -> 4 (the last window starts inside), 15 -> 7, 16 -> 8.
+  Json g = Inspection({Input("x", 0, {2, 3, 8, 15, 16}),
+                       Call("p", "aten.avg_pool3d.default", {Ref("x"), {3, 3, 3}, {2, 2, 2},
+                                                             {0, 0, 0}, true},
+                            {2, 3, 4, 7, 8}),
+                       Output("p")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].out.shape, (std::vector<int64_t>{2, 3, 4, 7, 8}));
+  EXPECT_FALSE(p.launches[0].pool.max);
+  EXPECT_TRUE(p.launches[0].pool.ceil_mode);
+  EXPECT_TRUE(p.launches[0].pool.count_include_pad);
+  PoolPlan one;
+  one.dims = 1;
+  one.kernel = {4};
+  one.stride = {2};
+  one.padding = {1};
+  one.dilation = {3};
+  EXPECT_EQ(PoolShape(one, {5, 20}).value(), (std::vector<int64_t>{5, 7}));  // (20+2-9-1)/2+1
+  one.kernel = {30};
+  one.dilation = {1};
+  EXPECT_FALSE(PoolShape(one, {5, 20}).ok());
+  Result<std::string> triton = EmitTritonProgram(p, {});
+  ASSERT_TRUE(triton.ok()) << triton.status().message();
+  EXPECT_NE(triton->find("acc = acc / div"), std::string::npos);
+}
+
+TEST(PoolPlanTest, AdaptiveAverageToOneIsAMeanAndOtherSizesAreDeclined) {
+  Json one = Inspection({Input("x", 0, {2, 3, 9, 10}),
+                         Call("p", "aten.adaptive_avg_pool2d.default", {Ref("x"), {1, 1}},
+                              {2, 3, 1, 1}),
+                         Output("p")});
+  KernelProgram p = PlanProgram(ParseOpGraph(one)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kRow);
+  EXPECT_TRUE(p.launches[0].row.keepdim);
+  Json other = Inspection({Input("x", 0, {2, 3, 9, 10}),
+                           Call("p", "aten.adaptive_avg_pool2d.default", {Ref("x"), {3, 3}},
+                                {2, 3, 3, 3}),
+                           Output("p")});
+  Result<KernelProgram> declined = PlanProgram(ParseOpGraph(other));
+  ASSERT_FALSE(declined.ok());
+  EXPECT_NE(declined.status().message().find("output size 1"), std::string::npos);
+}
+
+TEST(PoolPlanTest, APoolOfAComputedValueReadsAnIntermediate) {
+  Json g = Inspection({Input("x", 0, {2, 3, 8}),
+                       Call("t", "aten.tanh.default", {Ref("x")}, {2, 3, 8}),
+                       Call("p", "aten.max_pool1d.default", {Ref("t"), {2}}, {2, 3, 4}),
+                       Output("p")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 2u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kPointwise);
+  EXPECT_EQ(p.launches[1].kind, PlanKind::kPool);
+  EXPECT_EQ(p.launches[1].operands[0].kind, PlanOperand::Kind::kIntermediate);
+  EXPECT_EQ(p.launches[1].pool.stride, (std::vector<int64_t>{2}));  // the kernel's, by default
 }
 
 }  // namespace

@@ -24,13 +24,15 @@ const Space& SpaceOf(PlanKind kind) {
   static const Space kMatmul = {{"bm", Powers(16, 256)},   {"bn", Powers(16, 256)},
                                 {"bk", Powers(16, 128)},   {"num_warps", {2, 4, 8}},
                                 {"num_stages", {1, 2, 3, 4, 5}}};
-  return kind == PlanKind::kMatmul ? kMatmul : kRow;
+  static const Space kPool = {{"block", Powers(128, 2048)}, {"num_warps", {2, 4, 8}}};
+  return kind == PlanKind::kMatmul ? kMatmul : kind == PlanKind::kPool ? kPool : kRow;
 }
 
 Json Defaults(PlanKind kind) {
   if (kind == PlanKind::kMatmul) {
     return {{"bm", 128}, {"bn", 128}, {"bk", 32}, {"num_warps", 8}, {"num_stages", 3}};
   }
+  if (kind == PlanKind::kPool) return {{"block", 512}, {"num_warps", 4}};
   return {{"block_r", 2048}, {"tile", 4096}, {"single_max", 32768}};
 }
 
@@ -80,7 +82,9 @@ PlanTunables MutateTunables(const PlanTunables& t, uint64_t seed, std::string* w
   if (!launches.is_array() || launches.empty()) return out;
   size_t k = rng.Below(launches.size());
   Json& l = launches[k];
-  PlanKind kind = l.contains("bm") ? PlanKind::kMatmul : PlanKind::kRow;
+  PlanKind kind = l.contains("bm")      ? PlanKind::kMatmul
+                  : l.contains("block") ? PlanKind::kPool
+                                        : PlanKind::kRow;
   const Space& space = SpaceOf(kind);
   std::vector<std::string> keys;
   for (const auto& [key, values] : space) keys.push_back(key);

@@ -18,7 +18,7 @@ from conftest import CLI, CPU_TARGET, FIXTURES, ROOT, cli_env
 SUBSET = ["reduce_sum_last_dim", "reduce_argmax_last_dim", "normalize_softmax_last_dim",
           "normalize_layer_norm", "normalize_rms_norm", "matmul_linear_relu",
           "matmul_linear_row_sum", "matmul_matvec", "loss_huber", "reduce_mean_mid_dim",
-          "scan_reverse_cumsum"]
+          "scan_reverse_cumsum", "pool_maxpool2d_stride_pad", "pool_avgpool3d_ceil"]
 
 # Tiny tasks for triton_cuda under Triton's interpreter (no GPU here): one per plan kind.
 # Sizes reach __init__ through get_init_inputs, as in KernelBench: a copied __init__ that read
@@ -31,6 +31,11 @@ TINY = {
                          ["        self.fc = nn.Linear(features, 24)"]),
     "tiny_argmax": ("x = torch.argmax(x, dim=1)", "[torch.randn(rows, cols)]", []),
     "tiny_cumsum": ("x = torch.cumsum(x, dim=1)", "[torch.randn(rows, cols)]", []),
+    "tiny_maxpool2d": ("x = torch.relu(self.pool(x))", "[torch.randn(2, 3, rows + 5, cols)]",
+                       ["        self.pool = nn.MaxPool2d(3, stride=2, padding=1, dilation=2)"]),
+    "tiny_avgpool3d_ceil": ("x = self.pool(x)", "[torch.randn(2, 3, rows, 7, cols)]",
+                            ["        self.pool = nn.AvgPool3d(3, stride=2, padding=1, ceil_mode=True,"
+                             " count_include_pad=False)"]),
 }
 
 
