@@ -173,8 +173,9 @@ def _tolerances(pair: ReferencePair, scales: list[float], second: bool
         found.append(compare.OutputTolerance(
             w, exact_reference.allowed(n.dtype, err, scales[i]),
             f"the larger of {exact_reference.K}x the float32 reference's own error of "
-            f"{err:.2g} on these inputs and float32's reach at outputs of mean magnitude "
-            f"{scales[i]:.3g}"))
+            f"{err:.2g} on these inputs (capped at {exact_reference.CAP_RTOLS} rtols of the "
+            f"outputs' mean magnitude {scales[i]:.3g}, but at least "
+            f"{exact_reference.OWN_ERRORS}x that error) and float32's reach there"))
     return found
 
 

@@ -54,6 +54,12 @@ constexpr OpInfo kOpInfo[] = {
     {ExprOp::kScan, "scan", 1, nullptr},
     {ExprOp::kFlip, "flip", 1, nullptr},
     {ExprOp::kPool, "pool", 1, nullptr},
+    {ExprOp::kEq, "eq", 2, " == "},
+    {ExprOp::kNe, "ne", 2, " != "},
+    {ExprOp::kWhere, "where", 3, nullptr},
+    {ExprOp::kRowIndex, "row_index", 0, nullptr},
+    {ExprOp::kUnflatten, "unflatten", 1, nullptr},
+    {ExprOp::kFlatten, "flatten", 1, nullptr},
 };
 
 const OpInfo& Info(ExprOp op) {
@@ -99,6 +105,7 @@ class Formatter {
     }
     if (n.op == ExprOp::kConst) return FormatNumber(n.params[0]);
     if (n.op == ExprOp::kRowSize) return "n";
+    if (n.op == ExprOp::kRowIndex) return "j";
     if (n.op == ExprOp::kAcc) return "acc";
     if (n.op == ExprOp::kReduce) {
       std::string axes;

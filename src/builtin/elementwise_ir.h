@@ -43,6 +43,11 @@ enum class ExprOp {
   kScan,         // args: [x]; params: combiner (kSum or kProd), reverse, rank, axis
   kFlip,         // args: [x]; params: rank, axis (lowering only: folded into a reverse kScan)
   kPool,         // args: [x], a plan operand; params: PoolParams (plan_dag.h)
+  kEq, kNe,      // args: [a, b]; 1.0 where a == b (a != b), else 0.0
+  kWhere,        // args: [cond, a, b]; a where cond != 0, else b
+  kRowIndex,     // an element's index along its row (one reduced dim); params: rank, axis
+  kUnflatten,    // args: [x], a plan operand; params: dim, size (a view: dim as (size, -1))
+  kFlatten,      // args: [x], a plan operand; params: start, end (a view: dims merged)
 };
 
 // How a kReduce combines a row.

@@ -36,7 +36,28 @@ std::string Promote(const std::string& a, const std::string& b) {
   return "float32";
 }
 
-bool IsView(ExprOp op) { return op == ExprOp::kUnsqueeze || op == ExprOp::kTranspose; }
+bool IsView(ExprOp op) {
+  return op == ExprOp::kUnsqueeze || op == ExprOp::kTranspose || op == ExprOp::kUnflatten ||
+         op == ExprOp::kFlatten;
+}
+
+PlanView ViewOf(const ExprNode& n) {
+  PlanView v;
+  switch (n.op) {
+    case ExprOp::kTranspose: v.kind = PlanView::Kind::kTranspose; break;
+    case ExprOp::kUnflatten:
+      v.kind = PlanView::Kind::kUnflatten;
+      v.size = static_cast<int64_t>(n.params[1]);
+      break;
+    case ExprOp::kFlatten:
+      v.kind = PlanView::Kind::kFlatten;
+      v.end = static_cast<int>(n.params[1]);
+      break;
+    default: break;
+  }
+  if (n.op != ExprOp::kTranspose) v.dim = static_cast<int>(n.params[0]);
+  return v;
+}
 
 // A node that starts a launch of its own kind, reading its operands from memory: a matmul or
 // a pool. A pointwise chain over its result alone is its epilogue.
@@ -63,9 +84,24 @@ class Partitioner {
     }
   }
 
-  Result<std::vector<Launch>> Run() {
-    AKG_RETURN_IF_ERROR(Materialize(dag_.g.output).status());
+  // The launches, and the views forward's result is read through (a view of a computed
+  // value is free on the last launch's contiguous result).
+  Result<std::vector<Launch>> Run(std::vector<PlanView>* result_views) {
+    int out = dag_.g.output;
+    std::vector<PlanView> views;
+    while (IsView(Node(out).op) && Node(out).op != ExprOp::kTranspose &&
+           !LeafBased(Node(out).args[0])) {
+      views.insert(views.begin(), ViewOf(Node(out)));
+      out = Node(out).args[0];
+    }
+    AKG_RETURN_IF_ERROR(Materialize(out).status());
+    *result_views = std::move(views);
     return std::move(launches_);
+  }
+
+  bool LeafBased(int id) const {
+    while (IsView(Node(id).op)) id = Node(id).args[0];
+    return Node(id).op == ExprOp::kInput;
   }
 
  private:
@@ -78,8 +114,7 @@ class Partitioner {
     if (n.op == ExprOp::kInput) return dag_.leaves[static_cast<size_t>(n.input)];
     if (IsView(n.op)) {
       AKG_ASSIGN_OR_RETURN(PlanOperand base, OperandOf(n.args[0]));
-      base.views.push_back(n.op == ExprOp::kTranspose ? PlanOperand::kTransposeView
-                                                      : static_cast<int>(n.params[0]));
+      base.views.push_back(ViewOf(n));
       base.type = Type(id);
       return base;
     }
@@ -109,15 +144,23 @@ class Partitioner {
                std::set<int>* boundary) {
     if (region->contains(id) || boundary->contains(id)) return;
     const ExprNode& n = Node(id);
-    if (n.op == ExprOp::kConst || n.op == ExprOp::kRowSize) {
+    if (n.op == ExprOp::kConst || n.op == ExprOp::kRowSize || n.op == ExprOp::kRowIndex) {
       region->insert(id);
       return;
     }
     bool inside = false;
-    if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) {
+    if (done_.contains(id)) {
+      inside = false;  // computed by an earlier launch: read, not recomputed
+    } else if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) {
       inside = domain && DomainOf(id) == *domain;
     } else {
       inside = n.op != ExprOp::kInput && !IsView(n.op) && !IsAnchor(n.op);
+      // A value computed from another domain's reductions alone (a softmax's log-sum-exp
+      // under a mean over rows) is that domain's row launch: one pass, not one per reduction.
+      if (inside) {
+        std::optional<Domain> other = RowDomainOf(id);
+        if (other && (!domain || !(*other == *domain))) inside = false;
+      }
     }
     if (!inside) {
       boundary->insert(id);
@@ -125,6 +168,33 @@ class Partitioner {
     }
     region->insert(id);
     for (int a : n.args) Collect(a, domain, region, boundary);
+  }
+
+  // The domain a pointwise node is row-level in: computed from reductions over one domain and
+  // constants only; nullopt when it reads elements (or reductions of several domains).
+  std::optional<Domain> RowDomainOf(int id) {
+    if (auto it = row_domain_.find(id); it != row_domain_.end()) return it->second;
+    const ExprNode& n = Node(id);
+    std::optional<Domain> out;
+    bool valid = n.op != ExprOp::kInput && !IsView(n.op) && !IsAnchor(n.op) &&
+                 n.op != ExprOp::kScan && n.op != ExprOp::kRowIndex && !done_.contains(id);
+    if (valid && n.op == ExprOp::kReduce) {
+      out = DomainOf(id);
+    } else if (valid) {
+      for (int a : n.args) {
+        const ExprNode& arg = Node(a);
+        if (arg.op == ExprOp::kConst || arg.op == ExprOp::kRowSize) continue;
+        std::optional<Domain> d = RowDomainOf(a);
+        if (!d || (out && !(*out == *d))) {
+          valid = false;
+          break;
+        }
+        out = d;
+      }
+    }
+    if (!valid) out.reset();
+    row_domain_[id] = out;
+    return out;
   }
 
   // A reduction's (or a scan's) domain: its operand's shape and the dims it runs along.
@@ -136,7 +206,7 @@ class Partitioner {
 
   // The first reduction found from the root (depth first through pointwise nodes).
   std::optional<int> FirstReduce(int id, std::set<int>* seen) const {
-    if (!seen->insert(id).second) return std::nullopt;
+    if (!seen->insert(id).second || done_.contains(id)) return std::nullopt;
     const ExprNode& n = Node(id);
     if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) return id;
     if (n.op == ExprOp::kInput || IsView(n.op) || IsAnchor(n.op)) return std::nullopt;
@@ -152,6 +222,7 @@ class Partitioner {
     const ExprNode& n = Node(id);
     bool row = false;
     if (!region.contains(id)) row = false;
+    else if (n.op == ExprOp::kRowIndex) row = false;
     else if (n.op == ExprOp::kReduce || n.op == ExprOp::kConst || n.op == ExprOp::kRowSize) row = true;
     else {
       row = true;
@@ -173,6 +244,16 @@ class Partitioner {
     }
     std::set<int> region, boundary;
     Collect(root, domain, &region, &boundary);
+    std::map<int, bool> memo;
+    if (domain && Type(root).shape != domain->shape && !RowLevel(root, region, &memo)) {
+      // The result is neither the domain's nor its rows': the reductions are read as
+      // intermediates by a pointwise launch (batch_norm's normalisation).
+      domain.reset();
+      region.clear();
+      boundary.clear();
+      memo.clear();
+      Collect(root, domain, &region, &boundary);
+    }
     for (int id : region) {
       if (Node(id).op == ExprOp::kFlip) {
         return UnsupportedError("the builtin model follows flip only around a cumsum or "
@@ -184,7 +265,6 @@ class Partitioner {
       }
     }
     if (Node(root).op == ExprOp::kInput || IsView(Node(root).op)) boundary.insert(root);
-    std::map<int, bool> memo;
     // A full-level node may read a reduction only in its keepdim form: without the kept
     // dims, broadcasting lines the reduced values up with other dims than the row's.
     for (int id : region) {
@@ -219,7 +299,7 @@ class Partitioner {
     }
     if (!domain) {
       for (const ExprNode& n : launch.expr.nodes) {
-        if (n.op == ExprOp::kRowSize) {
+        if (n.op == ExprOp::kRowSize || n.op == ExprOp::kRowIndex) {
           return UnsupportedError("a count of reduced elements is used away from its reduction");
         }
       }
@@ -263,11 +343,13 @@ class Partitioner {
     }
     row.stages = Stage(launch->expr, launch->expr.output);
     for (const ExprNode& n : launch->expr.nodes) {
-      if (n.op != ExprOp::kRowSize) continue;
+      if (n.op != ExprOp::kRowSize && n.op != ExprOp::kRowIndex) continue;
       std::vector<int> axes;
       for (size_t i = 1; i < n.params.size(); ++i) axes.push_back(static_cast<int>(n.params[i]));
       if (static_cast<int>(n.params[0]) != row.rank || axes != domain.axes) {
-        return UnsupportedError("a count of reduced elements is used away from its reduction");
+        return UnsupportedError(n.op == ExprOp::kRowSize
+                                    ? "a count of reduced elements is used away from its reduction"
+                                    : "an index along a row is used away from its reduction");
       }
     }
     return Status::Ok();
@@ -379,6 +461,7 @@ class Partitioner {
   const PlanDag& dag_;
   std::vector<int> uses_;
   std::map<int, int> done_;  // DAG node -> the launch that computes it
+  std::map<int, std::optional<Domain>> row_domain_;  // RowDomainOf's answers
   std::vector<Launch> launches_;
 };
 
@@ -392,6 +475,7 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
   switch (n.op) {
     case ExprOp::kInput: return leaves[static_cast<size_t>(n.input)].type;
     case ExprOp::kConst:
+    case ExprOp::kRowIndex:
     case ExprOp::kRowSize:
     case ExprOp::kAcc: return TensorType{{}, "float32"};
     case ExprOp::kReduce: {
@@ -420,6 +504,31 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
     }
     case ExprOp::kScan:
     case ExprOp::kFlip: return arg(0);
+    case ExprOp::kUnflatten: {
+      TensorType t = arg(0);
+      int d = static_cast<int>(n.params[0]);
+      int64_t size = static_cast<int64_t>(n.params[1]);
+      if (d < 0 || d >= static_cast<int>(t.shape.size()) || size <= 0 ||
+          t.shape[static_cast<size_t>(d)] % size != 0) {
+        return UnsupportedError("unflatten of " + ShapeText(t.shape));
+      }
+      int64_t rest = t.shape[static_cast<size_t>(d)] / size;
+      t.shape[static_cast<size_t>(d)] = rest;
+      t.shape.insert(t.shape.begin() + d, size);
+      return t;
+    }
+    case ExprOp::kFlatten: {
+      TensorType t = arg(0);
+      int a = static_cast<int>(n.params[0]), e = static_cast<int>(n.params[1]);
+      if (a < 0 || e < a || e >= static_cast<int>(t.shape.size())) {
+        return UnsupportedError("flatten of " + ShapeText(t.shape));
+      }
+      int64_t merged = 1;
+      for (int d = a; d <= e; ++d) merged *= t.shape[static_cast<size_t>(d)];
+      t.shape.erase(t.shape.begin() + a, t.shape.begin() + e + 1);
+      t.shape.insert(t.shape.begin() + a, merged);
+      return t;
+    }
     case ExprOp::kTranspose: {
       TensorType t = arg(0);
       if (t.shape.size() >= 2) std::swap(t.shape[t.shape.size() - 1], t.shape[t.shape.size() - 2]);
@@ -471,9 +580,8 @@ const char* PlanKindName(PlanKind kind) {
 
 Result<KernelProgram> PlanProgram(const OpGraph& graph) {
   AKG_ASSIGN_OR_RETURN(PlanDag dag, LowerToDag(graph));
-  AKG_ASSIGN_OR_RETURN(std::vector<Launch> launches, Partitioner(dag).Run());
   KernelProgram p;
-  p.launches = std::move(launches);
+  AKG_ASSIGN_OR_RETURN(p.launches, Partitioner(dag).Run(&p.result_views));
   for (const OpNode* in : graph.Placeholders(NodeRole::kInput)) {
     p.forward_args.push_back({in->name, in->type ? in->type->shape : std::vector<int64_t>(),
                               in->type ? in->type->dtype : "float32"});

@@ -36,16 +36,25 @@ namespace akg {
 enum class PlanKind { kPointwise, kRow, kMatmul, kPool };
 const char* PlanKindName(PlanKind kind);  // "pointwise", "row", "matmul", "pool"
 
+// A view a launch's operand (or forward's result) is read through: free, no copy.
+struct PlanView {
+  enum class Kind { kUnsqueeze, kTranspose, kUnflatten, kFlatten };
+  Kind kind = Kind::kUnsqueeze;
+  int dim = 0;       // unsqueeze(dim); unflatten(dim, (size, -1)); flatten(dim, end)
+  int64_t size = 0;  // unflatten: the first part's size
+  int end = 0;       // flatten: the last dim merged
+  bool operator==(const PlanView& o) const {
+    return kind == o.kind && dim == o.dim && size == o.size && end == o.end;
+  }
+};
+
 // What a launch reads. An expression's kInput k is operands[k].
 struct PlanOperand {
   enum class Kind { kInput, kParameter, kBuffer, kIntermediate };
   Kind kind = Kind::kInput;
   int index = -1;          // kInput: forward argument; kIntermediate: the launch that made it
   std::string path;        // kParameter / kBuffer: its path in the module ("ln.weight")
-  // Views applied before the launch reads it, in order: unsqueeze(d) for each d, and
-  // kTransposeView for a swap of the last two dims.
-  static constexpr int kTransposeView = 1000;
-  std::vector<int> views;
+  std::vector<PlanView> views;  // applied in order before the launch reads it
   TensorType type;         // at inspect time, after the views
 };
 
@@ -100,6 +109,7 @@ struct Launch {
 struct KernelProgram {
   std::vector<Launch> launches;  // in order; the last one's result is forward's result
   std::vector<TensorArg> forward_args;  // every forward argument, in order
+  std::vector<PlanView> result_views;   // forward returns the last launch's result through these
   int64_t flops = 0;                    // the task's (OpGraph::Traffic)
   int64_t min_bytes = 0;
   int eager_kernels = 0;

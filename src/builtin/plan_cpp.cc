@@ -57,8 +57,10 @@ class RowFunction {
     c.Line(1, "for (int64_t row = 0; row < rows; ++row) {");
     c.Line(2, "const int64_t o = row / inner, i = row % inner;");
     for (int k = 0; k < ops; ++k) {
-      c.Line(2, fmt::format("const float* p{0} = in[{0}] + o * st[{1}] + i * st[{2}];", k, 3 * k,
-                            3 * k + 2));
+      // int64 operands are class indices, read as floats (exact below 2**24).
+      const char* type = l_.operands[static_cast<size_t>(k)].type.dtype == "int64" ? "int64_t" : "float";
+      c.Line(2, fmt::format("const {3}* p{0} = reinterpret_cast<const {3}*>(in[{0}]) + o * st[{1}] + "
+                            "i * st[{2}];", k, 3 * k, 3 * k + 2, type));
       c.Line(2, fmt::format("const int64_t s{0} = st[{1}];", k, 3 * k + 1));
     }
     RowNodes(c, 2, 0);
@@ -107,7 +109,7 @@ class RowFunction {
     for (int id : nodes) {
       const ExprNode& n = Node(id);
       if (n.op == ExprOp::kInput) {
-        c.Line(in, fmt::format("const float v{0} = p{0}[r * s{0}];", n.input));
+        c.Line(in, fmt::format("const float v{0} = static_cast<float>(p{0}[r * s{0}]);", n.input));
       }
     }
     for (int id : nodes) {
@@ -280,9 +282,13 @@ std::string RowLauncher(const Launch& l, size_t k) {
   std::string be = RowSplitSource(l);
   std::string out_shape = RowOutShapeSource(l);
   std::string dtype = l.output_dtype == "int64" ? "torch.int64" : "torch.float32";
+  std::string ints;
+  for (size_t k = 0; k < l.operands.size(); ++k) {
+    if (l.operands[k].type.dtype == "int64") ints += std::to_string(k) + ", ";
+  }
   return fmt::format(R"PY(
 def _launch{0}(ops):
-    _check(ops)
+    ops = _check(ops, ({4}))
     shape = tuple(torch.broadcast_shapes(*[t.shape for t in ops]))
     b, e = {1}
     red, inner = _prod(shape[b:e]), _prod(shape[e:])
@@ -296,13 +302,13 @@ def _launch{0}(ops):
                          (ctypes.c_void_p * len(views))(*[v.data_ptr() for v, _ in views]),
                          (ctypes.c_int64 * len(flat))(*flat), rows, red, inner)
     return out
-)PY", k, be, out_shape, dtype);
+)PY", k, be, out_shape, dtype, ints);
 }
 
 std::string MatmulLauncher(size_t k) {
   return fmt::format(R"PY(
 def _launch{0}(ops):
-    _check(ops)
+    ops = _check(ops)
     a, b, epilogue, shape, m, n, k = _mm_views(ops)
     if b.stride(2) != 1:
         b = b.contiguous()
@@ -336,10 +342,13 @@ def _lib():
     return _LIB
 
 
-def _check(ops):
-    for t in ops:
-        if t.dtype != torch.float32 or t.device.type != "cpu":
-            raise TypeError(f"this kernel takes float32 CPU tensors, not {t.dtype} on {t.device}")
+def _check(ops, ints=()):
+    """The operands, checked: float32 CPU tensors, or int64 at the positions in `ints`."""
+    for k, t in enumerate(ops):
+        want = torch.int64 if k in ints else torch.float32
+        if t.dtype != want or t.device.type != "cpu":
+            raise TypeError(f"this kernel takes {want} CPU tensors, not {t.dtype} on {t.device}")
+    return ops
 )PY";
 
 }  // namespace
@@ -347,7 +356,8 @@ def _check(ops):
 Result<std::string> EmitCppProgram(const KernelProgram& program, const PlanEmitOptions& o) {
   for (const Launch& l : program.launches) {
     for (const PlanOperand& op : l.operands) {
-      if (op.type.dtype != "float32") {
+      bool index_ok = op.type.dtype == "int64" && l.kind == PlanKind::kRow;
+      if (op.type.dtype != "float32" && !index_ok) {
         return UnsupportedError("the builtin model's cpp kernels take float32 tensors; an "
                                 "operand is " + op.type.dtype);
       }

@@ -50,9 +50,31 @@ PoolPlan PoolOf(const ExprNode& n);
 // when the window does not fit.
 Result<std::vector<int64_t>> PoolShape(const PoolPlan& p, const std::vector<int64_t>& in);
 
+using PlanHandler = std::function<Result<int>(const AtenCall&, Lowering&)>;
 // The lowerings of plan_pool.cc: max_pool1d-3d, avg_pool1d-3d and adaptive average pooling to
 // one element (a mean), by operator name.
-using PlanHandler = std::function<Result<int>(const AtenCall&, Lowering&)>;
 const std::map<std::string, PlanHandler>& PoolHandlers();
+// The lowerings of plan_lowering_nn.cc: batch_norm, group_norm, kl_div, triplet_margin_loss
+// and cross_entropy_loss.
+const std::map<std::string, PlanHandler>& NnHandlers();
+
+// The toolkit the lowering files share (plan_lowering.cc).
+namespace plan_lower {
+int NormDim(int64_t d, int rank);
+// The reduced dims: an int, a list (empty = all), or absent (all); sorted, unique, checked.
+Result<std::vector<int>> Axes(const AtenCall& c, const Json* dims, int rank);
+bool Flag(Lowering& l, const AtenCall& c, size_t pos, const char* kw);
+int Reduce(Lowering& l, ReduceCombiner comb, int x, const std::vector<int>& axes, bool keepdim);
+int RowSize(Lowering& l, int x, const std::vector<int>& axes);
+int Mean(Lowering& l, int x, const std::vector<int>& axes, bool keepdim);
+// An optional tensor operand: -1 when absent or None.
+Result<int> OptionalOperand(Lowering& l, const AtenCall& c, size_t pos, const char* kw);
+// y * w + b, either absent (-1).
+int Affine(Lowering& l, int y, int w, int b);
+// A per-channel [C] operand as [C, 1, ...] against an input of rank `rank` (dim 1 = C).
+int PerChannel(Lowering& l, int v, int rank);
+// torch's reduction argument at `pos` (0 none, 1 mean, 2 sum) applied to a per-element loss.
+Result<int> LossReduction(const AtenCall& c, Lowering& l, int per_element, size_t pos);
+}  // namespace plan_lower
 
 }  // namespace akg

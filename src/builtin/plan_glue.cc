@@ -97,6 +97,19 @@ std::string StatePath(const std::string& path) {
   return out;
 }
 
+std::string ViewsSource(const std::vector<PlanView>& views) {
+  std::string s;
+  for (const PlanView& v : views) {
+    switch (v.kind) {
+      case PlanView::Kind::kUnsqueeze: s += fmt::format(".unsqueeze({})", v.dim); break;
+      case PlanView::Kind::kTranspose: s += ".transpose(-1, -2)"; break;
+      case PlanView::Kind::kUnflatten: s += fmt::format(".unflatten({}, ({}, -1))", v.dim, v.size); break;
+      case PlanView::Kind::kFlatten: s += fmt::format(".flatten({}, {})", v.dim, v.end); break;
+    }
+  }
+  return s;
+}
+
 std::string OperandSource(const PlanOperand& op, const std::vector<std::string>& params) {
   std::string s;
   switch (op.kind) {
@@ -105,10 +118,7 @@ std::string OperandSource(const PlanOperand& op, const std::vector<std::string>&
     case PlanOperand::Kind::kBuffer: s = StatePath(op.path); break;
     case PlanOperand::Kind::kIntermediate: s = fmt::format("v{}", op.index); break;
   }
-  for (int v : op.views) {
-    s += v == PlanOperand::kTransposeView ? ".transpose(-1, -2)" : fmt::format(".unsqueeze({})", v);
-  }
-  return s;
+  return s + ViewsSource(op.views);
 }
 
 size_t Indent(const std::string& line) { return line.find_first_not_of(' '); }
@@ -197,7 +207,8 @@ Result<std::string> ProgramModelSource(const KernelProgram& program,
     }
     body += fmt::format("{0}    v{1} = _launch{1}([{2}])\n", indent, k, ops);
   }
-  body += fmt::format("{}    return v{}\n", indent, program.launches.size() - 1);
+  body += fmt::format("{}    return v{}{}\n", indent, program.launches.size() - 1,
+                      ViewsSource(program.result_views));
   std::string constants = ProgramStatePaths(program).empty() ? "" : ModuleConstants(task_source);
   if (!constants.empty()) {
     constants = "# The task's size constants, which its __init__ (copied below) reads.\n" +
@@ -216,7 +227,7 @@ RowSchedule ScheduleRow(const Launch& launch) {
   for (int id : s.live) {
     const ExprNode& n = g.nodes[static_cast<size_t>(id)];
     int stage = 0;
-    bool row = n.op != ExprOp::kInput;
+    bool row = n.op != ExprOp::kInput && n.op != ExprOp::kRowIndex;
     for (int a : n.args) {
       stage = std::max(stage, s.stage[static_cast<size_t>(a)]);
       row = row && s.row_level[static_cast<size_t>(a)];

@@ -15,9 +15,10 @@
 #include "builtin/plan_dag.h"
 
 namespace akg {
-namespace {
+// The lowering toolkit (plan_dag.h's plan_lower) and this file's handlers.
+namespace plan_lower {
 
-using Handler = std::function<Result<int>(const AtenCall&, Lowering&)>;
+using Handler = PlanHandler;
 
 int Rank(Lowering& l, int id) { return l.rank_of(id); }
 
@@ -200,7 +201,11 @@ Result<int> Softmax(const AtenCall& c, Lowering& l, bool log) {
   int shifted = l.b.Add(ExprOp::kSub, {x, m});
   int e = l.b.Add(ExprOp::kExp, {shifted});
   int s = Reduce(l, ReduceCombiner::kSum, e, axes, true);
-  if (log) return l.b.Add(ExprOp::kSub, {shifted, l.b.Add(ExprOp::kLog, {s})});
+  // x - logsumexp(x): one per-row value, so a launch that reads log_softmax under another
+  // reduction (kl_div, a loss's mean) reads one row statistic, computed in one pass.
+  if (log) {
+    return l.b.Add(ExprOp::kSub, {x, l.b.Add(ExprOp::kAdd, {m, l.b.Add(ExprOp::kLog, {s})})});
+  }
   return l.b.Add(ExprOp::kDiv, {e, s});
 }
 
@@ -596,10 +601,11 @@ struct Walk {
       return UnsupportedError("forward argument '" + n.name + "' is not a tensor; the builtin "
                               "model's plans take tensor arguments");
     }
-    if (!IsFloatDtype(n.type->dtype) || n.type->dtype == "float64") {
-      if (n.uses == 0) return Status::Ok();  // e.g. BatchNorm's num_batches_tracked, unread
-      return UnsupportedError("the builtin model's plans read float32, float16 and bfloat16 "
-                              "tensors; '" + n.name + "' is " + n.type->dtype);
+    bool index = n.type->dtype == "int64";  // class indices; BatchNorm's step count
+    if ((!IsFloatDtype(n.type->dtype) || n.type->dtype == "float64") && !index) {
+      if (n.uses == 0) return Status::Ok();
+      return UnsupportedError("the builtin model's plans read float32, float16, bfloat16 and "
+                              "int64 tensors; '" + n.name + "' is " + n.type->dtype);
     }
     PlanOperand op;
     op.kind = n.role == NodeRole::kInput ? PlanOperand::Kind::kInput
@@ -633,12 +639,15 @@ struct Walk {
     std::string name = call.name;
     l.view_shape = n.type ? &n.type->shape : nullptr;
     auto plan = PlanHandlers().find(name);
-    auto pool = PoolHandlers().find(name);
+    const PlanHandler* more = nullptr;
+    for (const auto* table : {&PoolHandlers(), &NnHandlers()}) {
+      if (auto it = table->find(name); it != table->end()) more = &it->second;
+    }
     Result<int> id = InternalError("unset");
     if (plan != PlanHandlers().end()) {
       id = plan->second(call, l);
-    } else if (pool != PoolHandlers().end()) {
-      id = pool->second(call, l);
+    } else if (more != nullptr) {
+      id = (*more)(call, l);
     } else if (const AtenHandler* pointwise = FindAtenHandler(name)) {
       id = (*pointwise)(call, l);
     } else {
@@ -672,7 +681,9 @@ struct Walk {
   }
 };
 
-}  // namespace
+}  // namespace plan_lower
+
+using namespace plan_lower;
 
 ReduceInfo ReduceOf(const ExprNode& n) {
   ReduceInfo r;
@@ -728,6 +739,12 @@ Result<PlanDag> LowerToDag(const OpGraph& graph) {
   if (it == w.l.ids.end()) return InputError("the graph's output names an unknown node");
   w.dag.g.output = it->second;
   AKG_RETURN_IF_ERROR(w.Fill());
+  // Arithmetic on int64 operands gives float32 here; torch keeps integers integral.
+  const std::string& got = w.dag.types[static_cast<size_t>(w.dag.g.output)].dtype;
+  if (out.type && out.type->dtype != got && (out.type->dtype == "int64" || got == "int64")) {
+    return UnsupportedError("the task returns " + out.type->dtype + "; the builtin model's plan "
+                            "would compute " + got);
+  }
   return std::move(w.dag);
 }
 

@@ -404,7 +404,7 @@ std::string PoolCppFunction(const Launch& l, size_t k) {
 std::string PoolCppLauncher(const Launch& l, size_t k) {
   return fmt::format(R"PY(
 def _launch{0}(ops):
-    _check(ops)
+    ops = _check(ops)
     x = ops[0]
     shape = {1}
     out = torch.empty(shape, dtype=torch.float32)

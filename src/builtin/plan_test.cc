@@ -97,7 +97,8 @@ TEST(PlanTest, LinearReluIsAMatmulWithItsEpilogue) {
   EXPECT_EQ(l.mm.k, 32);
   ASSERT_EQ(l.operands.size(), 3u);  // x, the weight (transposed view), the bias
   EXPECT_EQ(l.operands[1].path, "fc.weight");
-  EXPECT_EQ(l.operands[1].views, std::vector<int>{PlanOperand::kTransposeView});
+  ASSERT_EQ(l.operands[1].views.size(), 1u);
+  EXPECT_EQ(l.operands[1].views[0].kind, PlanView::Kind::kTranspose);
   EXPECT_EQ(ProgramStatePaths(p), (std::vector<std::string>{"fc.weight", "fc.bias"}));
 }
 
