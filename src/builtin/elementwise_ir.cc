@@ -105,7 +105,7 @@ class Formatter {
     }
     if (n.op == ExprOp::kConst) return FormatNumber(n.params[0]);
     if (n.op == ExprOp::kRowSize) return "n";
-    if (n.op == ExprOp::kRowIndex) return "j";
+    if (n.op == ExprOp::kRowIndex) return "row_index";
     if (n.op == ExprOp::kAcc) return "acc";
     if (n.op == ExprOp::kReduce) {
       std::string axes;

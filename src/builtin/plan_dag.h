@@ -58,6 +58,11 @@ const std::map<std::string, PlanHandler>& PoolHandlers();
 // and cross_entropy_loss.
 const std::map<std::string, PlanHandler>& NnHandlers();
 
+// reduction="batchmean" as torch.export leaves it: sum(loss) / N with N the batch size as a
+// literal. Written as the mean over dim 0 of the per-row sums, it reads N at run time (the
+// shape trials vary it); -1 when the call is not that pattern (plan_lowering_nn.cc).
+int BatchMean(const AtenCall& c, Lowering& l);
+
 // The toolkit the lowering files share (plan_lowering.cc).
 namespace plan_lower {
 int NormDim(int64_t d, int rank);

@@ -644,7 +644,9 @@ struct Walk {
       if (auto it = table->find(name); it != table->end()) more = &it->second;
     }
     Result<int> id = InternalError("unset");
-    if (plan != PlanHandlers().end()) {
+    if (int batch_mean = BatchMean(call, l); batch_mean >= 0) {
+      id = batch_mean;
+    } else if (plan != PlanHandlers().end()) {
       id = plan->second(call, l);
     } else if (more != nullptr) {
       id = (*more)(call, l);

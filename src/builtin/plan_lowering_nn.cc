@@ -195,6 +195,26 @@ Result<int> CrossEntropy(const AtenCall& c, Lowering& l) {
 
 }  // namespace
 
+int BatchMean(const AtenCall& c, Lowering& l) {
+  const Json* divisor = l.Arg(c, 1, "other");
+  if (c.name != "div" || divisor == nullptr || !divisor->is_number_integer()) return -1;
+  Result<int> num = l.Operand(c, 0, "self");
+  if (!num.ok()) return -1;
+  const ExprNode& n = l.b.graph().nodes[static_cast<size_t>(*num)];
+  if (n.op != ExprOp::kReduce) return -1;
+  ReduceInfo r = ReduceOf(n);
+  int per = n.args[0];
+  const std::vector<int64_t>& shape = *l.input_shape_of(per);
+  if (r.combiner != ReduceCombiner::kSum || r.keepdim || r.rank < 2 ||
+      static_cast<int>(r.axes.size()) != r.rank || shape.empty() ||
+      shape[0] != divisor->get<int64_t>()) {
+    return -1;
+  }
+  std::vector<int> rest;
+  for (int d = 1; d < r.rank; ++d) rest.push_back(d);
+  return Mean(l, Reduce(l, ReduceCombiner::kSum, per, rest, false), {0}, false);
+}
+
 const std::map<std::string, PlanHandler>& NnHandlers() {
   static const auto* h = new std::map<std::string, PlanHandler>{
       {"batch_norm", BatchNorm},

@@ -331,3 +331,102 @@ TEST(PoolPlanTest, APoolOfAComputedValueReadsAnIntermediate) {
 
 }  // namespace
 }  // namespace akg
+
+namespace akg {
+namespace {
+
+using namespace test_graphs;
+
+TEST(NnPlanTest, TrainingBatchNormTakesStatisticsInTwoLevelsThenOnePointwisePass) {
+  Json g = Inspection({Param("bn.weight", {8}), Param("bn.bias", {8}), Buffer("bn.running_mean", {8}),
+                       Buffer("bn.running_var", {8}), Input("x", 0, {4, 8, 5, 6}),
+                       Call("y", "aten.batch_norm.default",
+                            {Ref("x"), Ref("bn.weight"), Ref("bn.bias"), Ref("bn.running_mean"),
+                             Ref("bn.running_var"), true, 0.1, 1e-5, false},
+                            {4, 8, 5, 6}),
+                       Output("y")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 5u);  // mean per (n, c), over n; centred squares, over n; y
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kRow);
+  EXPECT_EQ(p.launches[1].kind, PlanKind::kRow);
+  EXPECT_EQ(p.launches.back().kind, PlanKind::kPointwise);
+  EXPECT_EQ(p.launches.back().out.shape, (std::vector<int64_t>{4, 8, 5, 6}));
+  // Evaluation mode reads the running statistics: one launch.
+  Json eval = g;
+  eval["graph"]["nodes"][5]["args"][5] = false;
+  KernelProgram e = PlanProgram(ParseOpGraph(eval)).value();
+  ASSERT_EQ(e.launches.size(), 1u);
+  EXPECT_EQ(e.launches[0].kind, PlanKind::kPointwise);
+}
+
+TEST(NnPlanTest, GroupNormViewsTheInputByGroupsAndFlattensTheScaleAndShift) {
+  Json g = Inspection({Param("gn.weight", {8}), Param("gn.bias", {8}), Input("x", 0, {2, 8, 5}),
+                       Call("y", "aten.group_norm.default",
+                            {Ref("x"), 4, Ref("gn.weight"), Ref("gn.bias"), 1e-5, false},
+                            {2, 8, 5}),
+                       Output("y")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_GE(p.launches.size(), 3u);
+  const Launch& mean = p.launches[0];
+  ASSERT_EQ(mean.operands.size(), 1u);
+  ASSERT_EQ(mean.operands[0].views.size(), 1u);
+  EXPECT_EQ(mean.operands[0].views[0].kind, PlanView::Kind::kUnflatten);
+  EXPECT_EQ(mean.operands[0].type.shape, (std::vector<int64_t>{2, 4, 2, 5}));
+  EXPECT_EQ(mean.row.stages, 1);
+  const Launch& y = p.launches.back();
+  EXPECT_EQ(y.kind, PlanKind::kPointwise);
+  EXPECT_EQ(y.out.shape, (std::vector<int64_t>{2, 8, 5}));
+  bool flattened = false;
+  for (const PlanOperand& op : y.operands) {
+    for (const PlanView& v : op.views) flattened |= v.kind == PlanView::Kind::kFlatten;
+  }
+  EXPECT_TRUE(flattened) << DescribeLaunch(y);
+  PlanEmitOptions o;
+  o.task_source = "class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                  "        self.gn = nn.GroupNorm(4, 8)\n";
+  Result<std::string> code = EmitTritonProgram(p, o);
+  ASSERT_TRUE(code.ok()) << code.status().message();
+  EXPECT_NE(code->find(".unflatten(1, (4, -1))"), std::string::npos);
+  EXPECT_NE(code->find(".flatten(1, 2)"), std::string::npos);
+}
+
+TEST(NnPlanTest, CrossEntropyIsOneRowPassAndAMeanOverTheRowsThatCount) {
+  Json g = Inspection({Input("x", 0, {6, 10}), Input("t", 1, {6}, "int64"),
+                       Call("l", "aten.cross_entropy_loss.default", {Ref("x"), Ref("t")}, {}),
+                       Output("l")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 2u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kRow);
+  EXPECT_EQ(p.launches[0].row.stages, 2);  // the max, then exp-sum and the picked logit
+  EXPECT_EQ(p.launches[0].operands[1].type.dtype, "int64");
+  EXPECT_NE(FormatExpression(p.launches[0].expr).find("row_index"), std::string::npos);
+  Result<std::string> cpp = EmitCppProgram(p, {});
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("reinterpret_cast<const int64_t*>(in[1])"), std::string::npos);
+  EXPECT_NE(cpp->find("_check(ops, (1, ))"), std::string::npos);
+}
+
+TEST(NnPlanTest, BatchMeanReadsTheBatchSizeAtRunTime) {
+  Json g = Inspection({Input("x", 0, {6, 10}), Input("t", 1, {6, 10}),
+                       Call("k", "aten.kl_div.default", {Ref("x"), Ref("t"), 2}, {}),
+                       Call("d", "aten.div.Tensor", {Ref("k"), 6}, {}), Output("d")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 2u);
+  std::string last = FormatExpression(p.launches[1].expr);
+  EXPECT_NE(last.find("mean("), std::string::npos) << last;
+  EXPECT_EQ(last.find("6"), std::string::npos) << last;
+}
+
+TEST(NnPlanTest, TripletMarginIsOneRowPassForBothDistances) {
+  Json g = Inspection({Input("a", 0, {6, 10}), Input("p", 1, {6, 10}), Input("n", 2, {6, 10}),
+                       Call("l", "aten.triplet_margin_loss.default", {Ref("a"), Ref("p"), Ref("n")},
+                            {}),
+                       Output("l")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 2u);
+  EXPECT_EQ(p.launches[0].operands.size(), 3u);
+  EXPECT_EQ(p.launches[0].row.stages, 1);
+}
+
+}  // namespace
+}  // namespace akg

@@ -22,6 +22,11 @@ inline Json Param(const std::string& name, std::vector<int64_t> shape) {
           {"shape", shape}, {"dtype", "float32"}};
 }
 
+inline Json Buffer(const std::string& name, std::vector<int64_t> shape) {
+  return {{"name", name}, {"op", "placeholder"}, {"role", "buffer"}, {"target", name},
+          {"shape", shape}, {"dtype", "float32"}};
+}
+
 inline Json Call(const std::string& name, const std::string& target, Json args,
                  std::vector<int64_t> shape, Json kwargs = Json::object(),
                  const std::string& dtype = "float32") {

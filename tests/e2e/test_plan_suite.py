@@ -18,7 +18,9 @@ from conftest import CLI, CPU_TARGET, FIXTURES, ROOT, cli_env
 SUBSET = ["reduce_sum_last_dim", "reduce_argmax_last_dim", "normalize_softmax_last_dim",
           "normalize_layer_norm", "normalize_rms_norm", "matmul_linear_relu",
           "matmul_linear_row_sum", "matmul_matvec", "loss_huber", "reduce_mean_mid_dim",
-          "scan_reverse_cumsum", "pool_maxpool2d_stride_pad", "pool_avgpool3d_ceil"]
+          "scan_reverse_cumsum", "pool_maxpool2d_stride_pad", "pool_avgpool3d_ceil",
+          "normalize_group_norm", "normalize_batch_norm2d", "loss_cross_entropy",
+          "loss_kl_div_batchmean", "loss_triplet_margin"]
 
 # Tiny tasks for triton_cuda under Triton's interpreter (no GPU here): one per plan kind.
 # Sizes reach __init__ through get_init_inputs, as in KernelBench: a copied __init__ that read
@@ -36,13 +38,20 @@ TINY = {
     "tiny_avgpool3d_ceil": ("x = self.pool(x)", "[torch.randn(2, 3, rows, 7, cols)]",
                             ["        self.pool = nn.AvgPool3d(3, stride=2, padding=1, ceil_mode=True,"
                              " count_include_pad=False)"]),
+    "tiny_group_norm": ("x = self.gn(x)", "[torch.randn(2, 8, rows, cols)]",
+                        ["        self.gn = nn.GroupNorm(4, 8)"]),
+    "tiny_batch_norm": ("x = self.bn(x)", "[torch.randn(3, 4, rows, cols)]",
+                        ["        self.bn = nn.BatchNorm2d(4)"]),
+    "tiny_cross_entropy": ("x = torch.nn.functional.cross_entropy(x, t)",
+                           "[torch.randn(rows, cols), torch.randint(0, cols, (rows,))]", []),
 }
 
 
 def tiny_task(body: str, inputs: str, init: list[str]) -> str:
     lines = ["import torch", "import torch.nn as nn", "", "rows = 6", "cols = 40", "", "",
              "class Model(nn.Module):", "    def __init__(self, features):", "        super().__init__()",
-             *init, "", "    def forward(self, x):", f"        {body}", "        return x", "", "",
+             *init, "", "    def forward(self, x, t=None):", f"        {body}", "        return x", "",
+             "",
              "def get_inputs():", f"    return {inputs}", "", "", "def get_init_inputs():",
              "    return [cols]", ""]
     return "\n".join(lines)
