@@ -60,6 +60,9 @@ constexpr OpInfo kOpInfo[] = {
     {ExprOp::kRowIndex, "row_index", 0, nullptr},
     {ExprOp::kUnflatten, "unflatten", 1, nullptr},
     {ExprOp::kFlatten, "flatten", 1, nullptr},
+    {ExprOp::kGe, "ge", 2, " >= "},
+    {ExprOp::kOutIndex, "out_index", 0, nullptr},
+    {ExprOp::kDotSize, "dot_size", 0, nullptr},
 };
 
 const OpInfo& Info(ExprOp op) {
@@ -106,6 +109,8 @@ class Formatter {
     if (n.op == ExprOp::kConst) return FormatNumber(n.params[0]);
     if (n.op == ExprOp::kRowSize) return "n";
     if (n.op == ExprOp::kRowIndex) return "row_index";
+    if (n.op == ExprOp::kOutIndex) return n.params[0] == 1 ? "col" : "row";
+    if (n.op == ExprOp::kDotSize) return "K";
     if (n.op == ExprOp::kAcc) return "acc";
     if (n.op == ExprOp::kReduce) {
       std::string axes;

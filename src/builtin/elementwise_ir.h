@@ -48,6 +48,9 @@ enum class ExprOp {
   kRowIndex,     // an element's index along its row (one reduced dim); params: rank, axis
   kUnflatten,    // args: [x], a plan operand; params: dim, size (a view: dim as (size, -1))
   kFlatten,      // args: [x], a plan operand; params: start, end (a view: dims merged)
+  kGe,           // args: [a, b]; 1.0 where a >= b, else 0.0
+  kOutIndex,     // a matmul epilogue's output index: params: 1 the column, 2 the row
+  kDotSize,      // a matmul epilogue's contraction length K, read at run time
 };
 
 // How a kReduce combines a row.

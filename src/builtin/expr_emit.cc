@@ -87,6 +87,7 @@ const std::map<ExprOp, Templates>& AllTemplates() {
       // torch.minimum/maximum propagate a NaN from either side.
       {ExprOp::kEq, {{{"", "({0} == {1} ? 1.0f : 0.0f)"}}, {{"", "tl.where({0} == {1}, 1.0, 0.0)"}}}},
       {ExprOp::kNe, {{{"", "({0} != {1} ? 1.0f : 0.0f)"}}, {{"", "tl.where({0} != {1}, 1.0, 0.0)"}}}},
+      {ExprOp::kGe, {{{"", "({0} >= {1} ? 1.0f : 0.0f)"}}, {{"", "tl.where({0} >= {1}, 1.0, 0.0)"}}}},
       {ExprOp::kWhere, {{{"", "({0} != 0.0f ? {1} : {2})"}}, {{"", "tl.where({0} != 0.0, {1}, {2})"}}}},
       // Only inside a row launch, whose element loop variable is r.
       {ExprOp::kRowIndex, {{{"", "static_cast<float>(r)"}}, {{"", "r.to(tl.float32)"}}}},

@@ -31,6 +31,8 @@ Result<std::vector<int64_t>> Broadcast(const std::vector<int64_t>& a,
 
 std::string Promote(const std::string& a, const std::string& b) {
   if (a == b) return a;
+  if (a == "bool") return b;
+  if (b == "bool") return a;
   if (a == "int64") return b;
   if (b == "int64") return a;
   return "float32";
@@ -144,7 +146,8 @@ class Partitioner {
                std::set<int>* boundary) {
     if (region->contains(id) || boundary->contains(id)) return;
     const ExprNode& n = Node(id);
-    if (n.op == ExprOp::kConst || n.op == ExprOp::kRowSize || n.op == ExprOp::kRowIndex) {
+    if (n.op == ExprOp::kConst || n.op == ExprOp::kRowSize || n.op == ExprOp::kRowIndex ||
+        n.op == ExprOp::kOutIndex || n.op == ExprOp::kDotSize) {
       region->insert(id);
       return;
     }
@@ -161,6 +164,8 @@ class Partitioner {
         std::optional<Domain> other = RowDomainOf(id);
         if (other && (!domain || !(*other == *domain))) inside = false;
       }
+      // A value that reads a matmul's row, column or K is that matmul's epilogue launch.
+      if (inside && domain && ReadsMatmulIndex(id)) inside = false;
     }
     if (!inside) {
       boundary->insert(id);
@@ -177,7 +182,8 @@ class Partitioner {
     const ExprNode& n = Node(id);
     std::optional<Domain> out;
     bool valid = n.op != ExprOp::kInput && !IsView(n.op) && !IsAnchor(n.op) &&
-                 n.op != ExprOp::kScan && n.op != ExprOp::kRowIndex && !done_.contains(id);
+                 n.op != ExprOp::kScan && n.op != ExprOp::kRowIndex &&
+                 n.op != ExprOp::kOutIndex && n.op != ExprOp::kDotSize && !done_.contains(id);
     if (valid && n.op == ExprOp::kReduce) {
       out = DomainOf(id);
     } else if (valid) {
@@ -195,6 +201,26 @@ class Partitioner {
     if (!valid) out.reset();
     row_domain_[id] = out;
     return out;
+  }
+
+  // Whether a pointwise node reads kOutIndex or kDotSize and no reduction (through pointwise
+  // nodes): a matmul's epilogue value (attention's scaled scores under its softmax).
+  bool ReadsMatmulIndex(int id) const {
+    bool index = false, reduce = false;
+    std::set<int> seen;
+    std::function<void(int)> visit = [&](int v) {
+      if (!seen.insert(v).second) return;
+      const ExprNode& n = Node(v);
+      if (n.op == ExprOp::kOutIndex || n.op == ExprOp::kDotSize) index = true;
+      if (n.op == ExprOp::kReduce || n.op == ExprOp::kScan) reduce = true;
+      if (n.op == ExprOp::kInput || IsView(n.op) || IsAnchor(n.op) || n.op == ExprOp::kReduce ||
+          n.op == ExprOp::kScan) {
+        return;
+      }
+      for (int a : n.args) visit(a);
+    };
+    visit(id);
+    return index && !reduce;
   }
 
   // A reduction's (or a scan's) domain: its operand's shape and the dims it runs along.
@@ -222,7 +248,9 @@ class Partitioner {
     const ExprNode& n = Node(id);
     bool row = false;
     if (!region.contains(id)) row = false;
-    else if (n.op == ExprOp::kRowIndex) row = false;
+    else if (n.op == ExprOp::kRowIndex || n.op == ExprOp::kOutIndex || n.op == ExprOp::kDotSize) {
+      row = false;
+    }
     else if (n.op == ExprOp::kReduce || n.op == ExprOp::kConst || n.op == ExprOp::kRowSize) row = true;
     else {
       row = true;
@@ -244,6 +272,9 @@ class Partitioner {
     }
     std::set<int> region, boundary;
     Collect(root, domain, &region, &boundary);
+    if (boundary.contains(root) && !IsView(Node(root).op) && Node(root).op != ExprOp::kInput) {
+      return InternalError("the partitioner found no launch for a node it must compute");
+    }
     std::map<int, bool> memo;
     if (domain && Type(root).shape != domain->shape && !RowLevel(root, region, &memo)) {
       // The result is neither the domain's nor its rows': the reductions are read as
@@ -286,6 +317,12 @@ class Partitioner {
       if (anchors.size() == 1 && Type(anchors[0]).shape == Type(root).shape &&
           UsesInside(anchors[0], region) && !done_.contains(anchors[0])) {
         return BuildAnchor(anchors[0], root, region);
+      }
+    }
+    for (int id : region) {
+      if (Node(id).op == ExprOp::kOutIndex || Node(id).op == ExprOp::kDotSize) {
+        return UnsupportedError("the builtin model writes triu, tril and attention's scale of a "
+                                "matmul's result only (its epilogue knows the row, column and K)");
       }
     }
     Launch launch;
@@ -427,6 +464,13 @@ class Partitioner {
       launch.operands = {a, b};
     }
     size_t anchor_operands = launch.operands.size();
+    for (int id : epilogue) {
+      bool matmul_only = Node(id).op == ExprOp::kOutIndex || Node(id).op == ExprOp::kDotSize;
+      if (matmul_only && launch.kind != PlanKind::kMatmul) {
+        return UnsupportedError("the builtin model writes triu, tril and attention's scale of a "
+                                "matmul's result only (its epilogue knows the row, column and K)");
+      }
+    }
     int out_id = root < 0 ? mm : root;
     launch.out = Type(out_id);
     launch.output_dtype = Type(out_id).dtype;
@@ -476,6 +520,8 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
     case ExprOp::kInput: return leaves[static_cast<size_t>(n.input)].type;
     case ExprOp::kConst:
     case ExprOp::kRowIndex:
+    case ExprOp::kOutIndex:
+    case ExprOp::kDotSize:
     case ExprOp::kRowSize:
     case ExprOp::kAcc: return TensorType{{}, "float32"};
     case ExprOp::kReduce: {
@@ -564,7 +610,8 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
     bool k_const = g.nodes[static_cast<size_t>(n.args[k])].op == ExprOp::kConst;
     if (!k_const) t.dtype = Promote(t.dtype, arg(k).dtype);
   }
-  if (t.dtype == "int64") t.dtype = "float32";  // arithmetic on an index: a float result
+  // Arithmetic on an index or a mask: a float result.
+  if (t.dtype == "int64" || t.dtype == "bool") t.dtype = "float32";
   return t;
 }
 

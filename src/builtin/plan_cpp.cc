@@ -58,7 +58,8 @@ class RowFunction {
     c.Line(2, "const int64_t o = row / inner, i = row % inner;");
     for (int k = 0; k < ops; ++k) {
       // int64 operands are class indices, read as floats (exact below 2**24).
-      const char* type = l_.operands[static_cast<size_t>(k)].type.dtype == "int64" ? "int64_t" : "float";
+      const std::string& dt = l_.operands[static_cast<size_t>(k)].type.dtype;
+      const char* type = dt == "int64" ? "int64_t" : dt == "bool" ? "bool" : "float";
       c.Line(2, fmt::format("const {3}* p{0} = reinterpret_cast<const {3}*>(in[{0}]) + o * st[{1}] + "
                             "i * st[{2}];", k, 3 * k, 3 * k + 2, type));
       c.Line(2, fmt::format("const int64_t s{0} = st[{1}];", k, 3 * k + 1));
@@ -254,6 +255,10 @@ std::string MatmulFunction(const Launch& l, size_t k) {
       if (node.op == ExprOp::kAcc) {
         names[id] = "acc";
         c.Line(4, "const float acc = cb[m * N + n];");
+      } else if (node.op == ExprOp::kOutIndex) {
+        names[id] = node.params[0] == 1 ? "static_cast<float>(n)" : "static_cast<float>(m)";
+      } else if (node.op == ExprOp::kDotSize) {
+        names[id] = "static_cast<float>(K)";
       } else if (node.op == ExprOp::kConst) {
         names[id] = CppFloatLiteral(node.params[0]);
       } else if (node.op == ExprOp::kInput) {
@@ -284,11 +289,12 @@ std::string RowLauncher(const Launch& l, size_t k) {
   std::string dtype = l.output_dtype == "int64" ? "torch.int64" : "torch.float32";
   std::string ints;
   for (size_t k = 0; k < l.operands.size(); ++k) {
-    if (l.operands[k].type.dtype == "int64") ints += std::to_string(k) + ", ";
+    const std::string& dt = l.operands[k].type.dtype;
+    if (dt == "int64" || dt == "bool") ints += fmt::format("{}: torch.{}, ", k, dt);
   }
   return fmt::format(R"PY(
 def _launch{0}(ops):
-    ops = _check(ops, ({4}))
+    ops = _check(ops, {{{4}}})
     shape = tuple(torch.broadcast_shapes(*[t.shape for t in ops]))
     b, e = {1}
     red, inner = _prod(shape[b:e]), _prod(shape[e:])
@@ -342,10 +348,10 @@ def _lib():
     return _LIB
 
 
-def _check(ops, ints=()):
-    """The operands, checked: float32 CPU tensors, or int64 at the positions in `ints`."""
+def _check(ops, ints=None):
+    """The operands, checked: float32 CPU tensors, or the dtype `ints` gives a position."""
     for k, t in enumerate(ops):
-        want = torch.int64 if k in ints else torch.float32
+        want = (ints or {}).get(k, torch.float32)
         if t.dtype != want or t.device.type != "cpu":
             raise TypeError(f"this kernel takes {want} CPU tensors, not {t.dtype} on {t.device}")
     return ops
@@ -356,7 +362,8 @@ def _check(ops, ints=()):
 Result<std::string> EmitCppProgram(const KernelProgram& program, const PlanEmitOptions& o) {
   for (const Launch& l : program.launches) {
     for (const PlanOperand& op : l.operands) {
-      bool index_ok = op.type.dtype == "int64" && l.kind == PlanKind::kRow;
+      bool index_ok = (op.type.dtype == "int64" || op.type.dtype == "bool") &&
+                      l.kind != PlanKind::kMatmul && l.kind != PlanKind::kPool;
       if (op.type.dtype != "float32" && !index_ok) {
         return UnsupportedError("the builtin model's cpp kernels take float32 tensors; an "
                                 "operand is " + op.type.dtype);

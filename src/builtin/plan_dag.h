@@ -57,6 +57,8 @@ const std::map<std::string, PlanHandler>& PoolHandlers();
 // The lowerings of plan_lowering_nn.cc: batch_norm, group_norm, kl_div, triplet_margin_loss
 // and cross_entropy_loss.
 const std::map<std::string, PlanHandler>& NnHandlers();
+// The lowerings of plan_lowering_mm.cc: einsum as one matmul, triu/tril, attention.
+const std::map<std::string, PlanHandler>& MmHandlers();
 
 // reduction="batchmean" as torch.export leaves it: sum(loss) / N with N the batch size as a
 // literal. Written as the mean over dim 0 of the per-row sums, it reads N at run time (the

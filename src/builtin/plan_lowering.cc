@@ -601,7 +601,8 @@ struct Walk {
       return UnsupportedError("forward argument '" + n.name + "' is not a tensor; the builtin "
                               "model's plans take tensor arguments");
     }
-    bool index = n.type->dtype == "int64";  // class indices; BatchNorm's step count
+    // Class indices, BatchNorm's step count, masks: read as floats.
+    bool index = n.type->dtype == "int64" || n.type->dtype == "bool";
     if ((!IsFloatDtype(n.type->dtype) || n.type->dtype == "float64") && !index) {
       if (n.uses == 0) return Status::Ok();
       return UnsupportedError("the builtin model's plans read float32, float16, bfloat16 and "
@@ -640,7 +641,7 @@ struct Walk {
     l.view_shape = n.type ? &n.type->shape : nullptr;
     auto plan = PlanHandlers().find(name);
     const PlanHandler* more = nullptr;
-    for (const auto* table : {&PoolHandlers(), &NnHandlers()}) {
+    for (const auto* table : {&PoolHandlers(), &NnHandlers(), &MmHandlers()}) {
       if (auto it = table->find(name); it != table->end()) more = &it->second;
     }
     Result<int> id = InternalError("unset");
@@ -743,7 +744,8 @@ Result<PlanDag> LowerToDag(const OpGraph& graph) {
   AKG_RETURN_IF_ERROR(w.Fill());
   // Arithmetic on int64 operands gives float32 here; torch keeps integers integral.
   const std::string& got = w.dag.types[static_cast<size_t>(w.dag.g.output)].dtype;
-  if (out.type && out.type->dtype != got && (out.type->dtype == "int64" || got == "int64")) {
+  auto integral = [](const std::string& d) { return d == "int64" || d == "bool"; };
+  if (out.type && out.type->dtype != got && (integral(out.type->dtype) || integral(got))) {
     return UnsupportedError("the task returns " + out.type->dtype + "; the builtin model's plan "
                             "would compute " + got);
   }

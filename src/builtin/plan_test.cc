@@ -403,7 +403,7 @@ TEST(NnPlanTest, CrossEntropyIsOneRowPassAndAMeanOverTheRowsThatCount) {
   Result<std::string> cpp = EmitCppProgram(p, {});
   ASSERT_TRUE(cpp.ok()) << cpp.status().message();
   EXPECT_NE(cpp->find("reinterpret_cast<const int64_t*>(in[1])"), std::string::npos);
-  EXPECT_NE(cpp->find("_check(ops, (1, ))"), std::string::npos);
+  EXPECT_NE(cpp->find("_check(ops, {1: torch.int64, })"), std::string::npos);
 }
 
 TEST(NnPlanTest, BatchMeanReadsTheBatchSizeAtRunTime) {
@@ -426,6 +426,78 @@ TEST(NnPlanTest, TripletMarginIsOneRowPassForBothDistances) {
   ASSERT_EQ(p.launches.size(), 2u);
   EXPECT_EQ(p.launches[0].operands.size(), 3u);
   EXPECT_EQ(p.launches[0].row.stages, 1);
+}
+
+}  // namespace
+}  // namespace akg
+
+namespace akg {
+namespace {
+
+using namespace test_graphs;
+
+TEST(MmPlanTest, EinsumThatIsOneMatmulIsPlannedAndOthersAreNamed) {
+  Json g = Inspection({Input("a", 0, {2, 3, 5, 16}), Input("b", 1, {16, 24}),
+                       Call("e", "aten.einsum.default", {"bijl,lk->bijk", {Ref("a"), Ref("b")}},
+                            {2, 3, 5, 24}),
+                       Output("e")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kMatmul);
+  EXPECT_EQ(p.launches[0].mm.k, 16);
+  Json other = Inspection({Input("a", 0, {3, 5}), Input("b", 1, {3, 5}),
+                           Call("e", "aten.einsum.default", {"ij,ij->i", {Ref("a"), Ref("b")}}, {3}),
+                           Output("e")});
+  Result<KernelProgram> declined = PlanProgram(ParseOpGraph(other));
+  ASSERT_FALSE(declined.ok());
+  EXPECT_NE(declined.status().message().find("\"ij,ij->i\""), std::string::npos);
+}
+
+TEST(MmPlanTest, TriuOfAMatmulIsItsEpilogueAndOfAnInputIsDeclined) {
+  Json g = Inspection({Input("a", 0, {8, 8}), Input("b", 1, {8, 8}),
+                       Call("m", "aten.matmul.default", {Ref("a"), Ref("b")}, {8, 8}),
+                       Call("t", "aten.triu.default", {Ref("m")}, {8, 8}), Output("t")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kMatmul);
+  Result<std::string> triton = EmitTritonProgram(p, {});
+  ASSERT_TRUE(triton.ok()) << triton.status().message();
+  EXPECT_NE(triton->find("cn.to(tl.float32)"), std::string::npos);
+  Result<std::string> cpp = EmitCppProgram(p, {});
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("static_cast<float>(m)"), std::string::npos);
+  Json input = Inspection({Input("a", 0, {8, 8}), Call("t", "aten.tril.default", {Ref("a")}, {8, 8}),
+                           Output("t")});
+  Result<KernelProgram> declined = PlanProgram(ParseOpGraph(input));
+  ASSERT_FALSE(declined.ok());
+  EXPECT_NE(declined.status().message().find("matmul's result"), std::string::npos);
+}
+
+TEST(MmPlanTest, AttentionIsTwoMatmulsAroundASoftmaxWithTheScaleReadAtRunTime) {
+  Json g = Inspection({Input("q", 0, {2, 3, 9, 16}), Input("k", 1, {2, 3, 9, 16}),
+                       Input("v", 2, {2, 3, 9, 16}),
+                       Call("o", "aten.scaled_dot_product_attention.default",
+                            {Ref("q"), Ref("k"), Ref("v")}, {2, 3, 9, 16}),
+                       Output("o")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 3u);
+  EXPECT_EQ(p.launches[0].kind, PlanKind::kMatmul);  // q @ k^T * rsqrt(K)
+  EXPECT_NE(FormatExpression(p.launches[0].expr).find("rsqrt(K)"), std::string::npos);
+  EXPECT_EQ(p.launches[1].kind, PlanKind::kRow);     // the softmax
+  EXPECT_EQ(p.launches[2].kind, PlanKind::kMatmul);  // @ v
+}
+
+TEST(MmPlanTest, ABoolMaskIsReadAsAFloat) {
+  Json g = Inspection({Input("x", 0, {4, 9}), Input("m", 1, {4, 9}, "bool"),
+                       Call("p", "aten.mul.Tensor", {Ref("x"), Ref("m")}, {4, 9}),
+                       Call("c", "aten.cumsum.default", {Ref("p"), 1}, {4, 9}), Output("c")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].operands[1].type.dtype, "bool");
+  EXPECT_EQ(p.launches[0].output_dtype, "float32");
+  Result<std::string> cpp = EmitCppProgram(p, {});
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("reinterpret_cast<const bool*>(in[1])"), std::string::npos);
 }
 
 }  // namespace

@@ -498,6 +498,10 @@ std::string MatmulKernel(const Launch& l, size_t k) {
     const ExprNode& n = l.expr.nodes[static_cast<size_t>(id)];
     if (n.op == ExprOp::kAcc) {
       names[id] = "acc";
+    } else if (n.op == ExprOp::kOutIndex) {
+      names[id] = n.params[0] == 1 ? "cn.to(tl.float32)" : "cm.to(tl.float32)";
+    } else if (n.op == ExprOp::kDotSize) {
+      names[id] = "(tl.zeros((BM, BN), dtype=tl.float32) + K)";
     } else if (n.op == ExprOp::kConst) {
       names[id] = PyFloatLiteral(n.params[0]);
     } else if (n.op == ExprOp::kInput) {

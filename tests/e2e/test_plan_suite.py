@@ -44,6 +44,12 @@ TINY = {
                         ["        self.bn = nn.BatchNorm2d(4)"]),
     "tiny_cross_entropy": ("x = torch.nn.functional.cross_entropy(x, t)",
                            "[torch.randn(rows, cols), torch.randint(0, cols, (rows,))]", []),
+    "tiny_triu_matmul": ("x = torch.triu(torch.matmul(x, t))",
+                         "[torch.randn(rows, cols), torch.randn(cols, rows)]", []),
+    "tiny_attention": ("x = torch.nn.functional.scaled_dot_product_attention(x, t, t)",
+                       "[torch.randn(2, rows, cols), torch.randn(2, rows + 3, cols)]", []),
+    "tiny_masked_cumsum": ("x = torch.cumsum(x * t, dim=1)",
+                           "[torch.randn(rows, cols), torch.rand(rows, cols) > 0.5]", []),
 }
 
 
