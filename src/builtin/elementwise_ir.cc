@@ -63,6 +63,7 @@ constexpr OpInfo kOpInfo[] = {
     {ExprOp::kGe, "ge", 2, " >= "},
     {ExprOp::kOutIndex, "out_index", 0, nullptr},
     {ExprOp::kDotSize, "dot_size", 0, nullptr},
+    {ExprOp::kConv, "conv", 2, nullptr},
 };
 
 const OpInfo& Info(ExprOp op) {

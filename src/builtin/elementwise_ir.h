@@ -51,6 +51,7 @@ enum class ExprOp {
   kGe,           // args: [a, b]; 1.0 where a >= b, else 0.0
   kOutIndex,     // a matmul epilogue's output index: params: 1 the column, 2 the row
   kDotSize,      // a matmul epilogue's contraction length K, read at run time
+  kConv,         // args: [x, w], plan operands; params: ConvParams (plan_dag.h)
 };
 
 // How a kReduce combines a row.

@@ -63,7 +63,9 @@ PlanView ViewOf(const ExprNode& n) {
 
 // A node that starts a launch of its own kind, reading its operands from memory: a matmul or
 // a pool. A pointwise chain over its result alone is its epilogue.
-bool IsAnchor(ExprOp op) { return op == ExprOp::kMatmul || op == ExprOp::kPool; }
+bool IsAnchor(ExprOp op) {
+  return op == ExprOp::kMatmul || op == ExprOp::kPool || op == ExprOp::kConv;
+}
 
 struct Domain {
   std::vector<int64_t> shape;  // S at inspect time
@@ -447,6 +449,14 @@ class Partitioner {
       launch.pool = PoolOf(n);
       AKG_ASSIGN_OR_RETURN(PlanOperand x, OperandOf(n.args[0]));
       launch.operands = {x};
+    } else if (n.op == ExprOp::kConv) {
+      launch.kind = PlanKind::kConv;
+      launch.conv = ConvOf(n);
+      AKG_ASSIGN_OR_RETURN(PlanOperand x, OperandOf(n.args[0]));
+      AKG_ASSIGN_OR_RETURN(PlanOperand w, OperandOf(n.args[1]));
+      const std::vector<int64_t>& ws = w.type.shape;
+      launch.conv.kernel.assign(ws.end() - launch.conv.dims, ws.end());
+      launch.operands = {x, w};
     } else {
       launch.kind = PlanKind::kMatmul;
       AKG_ASSIGN_OR_RETURN(PlanOperand a, OperandOf(n.args[0]));
@@ -580,6 +590,12 @@ Result<TensorType> InferNodeType(const ElementwiseGraph& g, int id,
       if (t.shape.size() >= 2) std::swap(t.shape[t.shape.size() - 1], t.shape[t.shape.size() - 2]);
       return t;
     }
+    case ExprOp::kConv: {
+      TensorType t = arg(0);
+      AKG_ASSIGN_OR_RETURN(t.shape, ConvShape(ConvOf(n), t.shape, arg(1).shape));
+      t.dtype = Promote(t.dtype, arg(1).dtype);
+      return t;
+    }
     case ExprOp::kPool: {
       TensorType t = arg(0);
       AKG_ASSIGN_OR_RETURN(t.shape, PoolShape(PoolOf(n), t.shape));
@@ -621,6 +637,7 @@ const char* PlanKindName(PlanKind kind) {
     case PlanKind::kRow: return "row";
     case PlanKind::kMatmul: return "matmul";
     case PlanKind::kPool: return "pool";
+    case PlanKind::kConv: return "conv";
   }
   return "?";
 }
@@ -658,6 +675,14 @@ std::string DescribeLaunch(const Launch& launch) {
     case PlanKind::kMatmul:
       return fmt::format("matmul: [{} x {}] @ [{} x {}] (batch {}), epilogue {}", launch.mm.m,
                          launch.mm.k, launch.mm.k, launch.mm.n, launch.mm.batch, what);
+    case PlanKind::kConv: {
+      const ConvPlan& p = launch.conv;
+      return fmt::format("conv: {}{}-d, kernel {} stride {} padding {} dilation {} groups {}, "
+                         "{} to {}, epilogue {}", p.transposed ? "transposed " : "", p.dims,
+                         ShapeText(p.kernel), ShapeText(p.stride), ShapeText(p.padding),
+                         ShapeText(p.dilation), p.groups, ShapeText(launch.operands[0].type.shape),
+                         ShapeText(launch.out.shape), what);
+    }
     case PlanKind::kPool: {
       const PoolPlan& p = launch.pool;
       auto list = [](const std::vector<int64_t>& v) { return ShapeText(v); };

@@ -12,6 +12,8 @@
 //         Matmul     C[b, M, N] = A[b, M, K] @ B[b, K, N] with a pointwise epilogue over the
 //                    accumulator (bias, activations, scaling)
 //         Pool       max or average windows over the last 1-3 dims, with a pointwise epilogue
+//         Conv       1-3 d convolution (strided, padded, dilated, grouped, transposed) as an
+//                    implicit GEMM, with a pointwise epilogue (bias, activations)
 //     The partitioner starts from the output: a launch takes every pointwise and reduction
 //     node it can evaluate in one domain; a matmul, a reduction over another domain or a
 //     view of a computed value ends it and becomes an operand, planned the same way (an
@@ -33,8 +35,8 @@
 
 namespace akg {
 
-enum class PlanKind { kPointwise, kRow, kMatmul, kPool };
-const char* PlanKindName(PlanKind kind);  // "pointwise", "row", "matmul", "pool"
+enum class PlanKind { kPointwise, kRow, kMatmul, kPool, kConv };
+const char* PlanKindName(PlanKind kind);  // "pointwise", "row", "matmul", "pool", "conv"
 
 // A view a launch's operand (or forward's result) is read through: free, no copy.
 struct PlanView {
@@ -91,6 +93,18 @@ struct PoolPlan {
   int64_t divisor = 0;  // divisor_override; 0 = none
 };
 
+// A convolution over the last `dims` dims (1 to 3) of [N, C, ...], as an implicit GEMM:
+// M = N * output positions, N = output channels per group, K = input channels per group *
+// kernel taps, per group. Transposed: the gradient form (weight [C_in, C_out/groups, k...]),
+// each output position gathering the input positions that reach it.
+struct ConvPlan {
+  int dims = 0;
+  std::vector<int64_t> stride, padding, dilation, output_padding;  // one per dim
+  int64_t groups = 1;
+  bool transposed = false;
+  std::vector<int64_t> kernel;  // at inspect time (the weight's; read at run time)
+};
+
 struct Launch {
   PlanKind kind = PlanKind::kPointwise;
   std::vector<PlanOperand> operands;
@@ -102,6 +116,7 @@ struct Launch {
   MatmulPlan mm;
   PoolPlan pool;                // a Pool's window; its kAcc is the pooled value, kInput 0 the
                                 // pooled operand (which does not appear)
+  ConvPlan conv;                // a Conv's; kInput 0 and 1 (input, weight) do not appear
   TensorType out;               // the result at inspect time
   std::string output_dtype;     // "float32", ... ("int64" for argmax/argmin)
 };
@@ -116,7 +131,7 @@ struct KernelProgram {
 };
 
 // Plans the task. kUnsupported, naming the operator or pattern, when a node cannot be
-// planned (convolution is not yet a planned kind).
+// planned.
 Result<KernelProgram> PlanProgram(const OpGraph& graph);
 
 // One line per launch: "row: softmax over dim 1 of [4096, 8192] (2 stages)".

@@ -57,6 +57,15 @@ const std::map<std::string, PlanHandler>& PoolHandlers();
 // The lowerings of plan_lowering_nn.cc: batch_norm, group_norm, kl_div, triplet_margin_loss
 // and cross_entropy_loss.
 const std::map<std::string, PlanHandler>& NnHandlers();
+// A kConv node's params: dims, groups, transposed, then per dim the strides, paddings,
+// dilations and output paddings (plan_conv.cc).
+std::vector<double> ConvParams(const ConvPlan& p);
+ConvPlan ConvOf(const ExprNode& n);
+// The output's shape from the input's and the weight's, or an error when they do not fit.
+Result<std::vector<int64_t>> ConvShape(const ConvPlan& p, const std::vector<int64_t>& in,
+                                       const std::vector<int64_t>& weight);
+const std::map<std::string, PlanHandler>& ConvHandlers();
+
 // The lowerings of plan_lowering_mm.cc: einsum as one matmul, triu/tril, attention.
 const std::map<std::string, PlanHandler>& MmHandlers();
 

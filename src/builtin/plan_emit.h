@@ -77,6 +77,13 @@ std::string PoolCppFunction(const Launch& l, size_t k);
 std::string PoolCppLauncher(const Launch& l, size_t k);
 std::string PoolHelperSource();
 
+// The Conv plan's kernels (plan_conv.cc) and the `_conv_shape` helper (once per program).
+std::string ConvTritonKernel(const Launch& l, size_t k);
+std::string ConvTritonLauncher(const Launch& l, size_t k, const Json& tunables, bool conservative);
+std::string ConvCppFunction(const Launch& l, size_t k);
+std::string ConvCppLauncher(const Launch& l, size_t k);
+std::string ConvHelperSource();
+
 // A launch's tunable: tunables["launches"][k][name] when present (an integer), else `fallback`.
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback);
 

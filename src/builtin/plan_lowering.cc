@@ -641,7 +641,7 @@ struct Walk {
     l.view_shape = n.type ? &n.type->shape : nullptr;
     auto plan = PlanHandlers().find(name);
     const PlanHandler* more = nullptr;
-    for (const auto* table : {&PoolHandlers(), &NnHandlers(), &MmHandlers()}) {
+    for (const auto* table : {&PoolHandlers(), &NnHandlers(), &MmHandlers(), &ConvHandlers()}) {
       if (auto it = table->find(name); it != table->end()) more = &it->second;
     }
     Result<int> id = InternalError("unset");

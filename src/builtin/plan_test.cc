@@ -136,13 +136,12 @@ TEST(PlanTest, ReductionsOverOtherDomainsAreSeparateLaunches) {
 }
 
 TEST(PlanTest, UnplannedOperatorsAreNamed) {
-  Json g = Inspection({Input("x", 0, {2, 3, 8, 8}), Param("w", {4, 3, 3, 3}),
-                       Call("c", "aten.conv2d.default", {Ref("x"), Ref("w")}, {2, 4, 6, 6}),
-                       Output("c")});
+  Json g = Inspection({Input("x", 0, {2, 3, 8, 8}),
+                       Call("s", "aten.sort.default", {Ref("x")}, {2, 3, 8, 8}), Output("s")});
   Result<KernelProgram> p = PlanProgram(ParseOpGraph(g));
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().kind(), ErrorKind::kUnsupported);
-  EXPECT_NE(p.status().message().find("aten.conv2d.default"), std::string::npos);
+  EXPECT_NE(p.status().message().find("aten.sort.default"), std::string::npos);
 }
 
 TEST(PlanEmitTest, TritonHasAKernelAndLauncherPerLaunch) {
@@ -498,6 +497,71 @@ TEST(MmPlanTest, ABoolMaskIsReadAsAFloat) {
   Result<std::string> cpp = EmitCppProgram(p, {});
   ASSERT_TRUE(cpp.ok()) << cpp.status().message();
   EXPECT_NE(cpp->find("reinterpret_cast<const bool*>(in[1])"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace akg
+
+namespace akg {
+namespace {
+
+using namespace test_graphs;
+
+TEST(ConvPlanTest, Conv2dWithBiasAndReluIsOneConvLaunch) {
+  Json g = Inspection({Param("conv.weight", {8, 2, 3, 3}), Param("conv.bias", {8}),
+                       Input("x", 0, {2, 4, 17, 19}),
+                       Call("c", "aten.conv2d.default",
+                            {Ref("x"), Ref("conv.weight"), Ref("conv.bias"), {2, 2}, {1, 1}, {1, 1}, 2},
+                            {2, 8, 9, 10}),
+                       Call("r", "aten.relu.default", {Ref("c")}, {2, 8, 9, 10}), Output("r")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  const Launch& l = p.launches[0];
+  EXPECT_EQ(l.kind, PlanKind::kConv);
+  EXPECT_EQ(l.conv.groups, 2);
+  EXPECT_EQ(l.conv.kernel, (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(l.out.shape, (std::vector<int64_t>{2, 8, 9, 10}));
+  EXPECT_EQ(l.operands.size(), 3u);  // input, weight, the bias (epilogue)
+  PlanEmitOptions o;
+  o.task_source = "class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                  "        self.conv = nn.Conv2d(4, 8, 3, stride=2, padding=1, groups=2)\n";
+  Result<std::string> triton = EmitTritonProgram(p, o);
+  ASSERT_TRUE(triton.ok()) << triton.status().message();
+  EXPECT_NE(triton->find("input_precision=\"ieee\""), std::string::npos);
+  EXPECT_NE(triton->find("_conv_shape(x, w, (2, 2), (1, 1), (1, 1), (0, 0), 2, False)"),
+            std::string::npos);
+  Result<std::string> cpp = EmitCppProgram(p, o);
+  ASSERT_TRUE(cpp.ok()) << cpp.status().message();
+  EXPECT_NE(cpp->find("\"akg_launch0\": [ctypes.c_void_p] * 8"), std::string::npos);
+}
+
+TEST(ConvPlanTest, TransposedShapesFollowTorch) {
+  ConvPlan t;
+  t.dims = 1;
+  t.transposed = true;
+  t.groups = 2;
+  t.stride = {3};
+  t.padding = {2};
+  t.dilation = {2};
+  t.output_padding = {1};
+  // (13 - 1) * 3 - 4 + 2 * 3 + 1 + 1 = 40; weight [C_in, C_out / groups, k]
+  EXPECT_EQ(ConvShape(t, {2, 4, 13}, {4, 3, 4}).value(), (std::vector<int64_t>{2, 6, 40}));
+  EXPECT_FALSE(ConvShape(t, {2, 5, 13}, {4, 3, 4}).ok());  // channels do not match
+  ConvPlan s;
+  s.dims = 2;
+  s.stride = {1, 1};
+  s.padding = {0, 0};
+  s.dilation = {1, 1};
+  s.output_padding = {0, 0};
+  EXPECT_FALSE(ConvShape(s, {1, 3, 2, 2}, {4, 3, 3, 3}).ok());  // kernel larger than the input
+  Json g = Inspection({Input("x", 0, {2, 4, 13}), Param("w", {4, 3, 4}),
+                       Call("c", "aten.conv_transpose1d.default",
+                            {Ref("x"), Ref("w"), nullptr, {3}, {2}, {1}, 2, {2}}, {2, 6, 40}),
+                       Output("c")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_TRUE(p.launches[0].conv.transposed);
+  EXPECT_EQ(p.launches[0].out.shape, (std::vector<int64_t>{2, 6, 40}));
 }
 
 }  // namespace

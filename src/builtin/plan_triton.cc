@@ -565,12 +565,16 @@ def _launch{0}(ops):
 
 Result<std::string> EmitTritonProgram(const KernelProgram& program, const PlanEmitOptions& o) {
   std::string kernels, launchers;
-  int pools = 0;
+  int pools = 0, convs = 0;
   for (size_t k = 0; k < program.launches.size(); ++k) {
     const Launch& l = program.launches[k];
     if (l.kind == PlanKind::kMatmul) {
       kernels += "\n\n" + MatmulKernel(l, k);
       launchers += "\n" + MatmulLauncher(l, k, o.tunables, o.conservative);
+    } else if (l.kind == PlanKind::kConv) {
+      if (!convs++) launchers += ConvHelperSource();
+      kernels += "\n\n" + ConvTritonKernel(l, k);
+      launchers += "\n" + ConvTritonLauncher(l, k, o.tunables, o.conservative);
     } else if (l.kind == PlanKind::kPool) {
       if (!pools++) launchers += PoolHelperSource();
       kernels += "\n\n" + PoolTritonKernel(l, k);

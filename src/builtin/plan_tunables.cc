@@ -25,10 +25,14 @@ const Space& SpaceOf(PlanKind kind) {
                                 {"bk", Powers(16, 128)},   {"num_warps", {2, 4, 8}},
                                 {"num_stages", {1, 2, 3, 4, 5}}};
   static const Space kPool = {{"block", Powers(128, 2048)}, {"num_warps", {2, 4, 8}}};
-  return kind == PlanKind::kMatmul ? kMatmul : kind == PlanKind::kPool ? kPool : kRow;
+  if (kind == PlanKind::kMatmul || kind == PlanKind::kConv) return kMatmul;
+  return kind == PlanKind::kPool ? kPool : kRow;
 }
 
 Json Defaults(PlanKind kind) {
+  if (kind == PlanKind::kConv) {
+    return {{"bm", 64}, {"bn", 64}, {"bk", 32}, {"num_warps", 4}, {"num_stages", 3}};
+  }
   if (kind == PlanKind::kMatmul) {
     return {{"bm", 128}, {"bn", 128}, {"bk", 32}, {"num_warps", 8}, {"num_stages", 3}};
   }

@@ -20,7 +20,7 @@ SUBSET = ["reduce_sum_last_dim", "reduce_argmax_last_dim", "normalize_softmax_la
           "matmul_linear_row_sum", "matmul_matvec", "loss_huber", "reduce_mean_mid_dim",
           "scan_reverse_cumsum", "pool_maxpool2d_stride_pad", "pool_avgpool3d_ceil",
           "normalize_group_norm", "normalize_batch_norm2d", "loss_cross_entropy",
-          "loss_kl_div_batchmean", "loss_triplet_margin"]
+          "loss_kl_div_batchmean", "loss_triplet_margin", "conv_conv2d_3x3"]
 
 # Tiny tasks for triton_cuda under Triton's interpreter (no GPU here): one per plan kind.
 # Sizes reach __init__ through get_init_inputs, as in KernelBench: a copied __init__ that read
@@ -48,6 +48,11 @@ TINY = {
                          "[torch.randn(rows, cols), torch.randn(cols, rows)]", []),
     "tiny_attention": ("x = torch.nn.functional.scaled_dot_product_attention(x, t, t)",
                        "[torch.randn(2, rows, cols), torch.randn(2, rows + 3, cols)]", []),
+    "tiny_conv2d_grouped": ("x = torch.relu(self.conv(x))", "[torch.randn(2, 4, rows, 9)]",
+                            ["        self.conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2)"]),
+    "tiny_conv_transpose1d": ("x = self.conv(x)", "[torch.randn(2, 4, rows)]",
+                              ["        self.conv = nn.ConvTranspose1d(4, 3, 3, stride=2, padding=1,"
+                               " output_padding=1, dilation=2)"]),
     "tiny_masked_cumsum": ("x = torch.cumsum(x * t, dim=1)",
                            "[torch.randn(rows, cols), torch.rand(rows, cols) > 0.5]", []),
 }
