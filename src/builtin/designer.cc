@@ -113,6 +113,17 @@ Design PlanDesign(const KernelProgram& p, const OpGraph& graph, const std::strin
            "few rows is split along the row and finished by a second launch. Accumulation is "
            "float32; max/min propagate NaN and argmax/argmin take the first index, as torch "
            "does.\n\n";
+    } else if (l.kind == PlanKind::kPool) {
+      s += "One program per block of output elements; each gathers its window's taps through "
+           "the input's strides (padding masked: -inf for max, zeros for average), max keeps "
+           "NaN, averages sum in float32 and divide by torch's divisor; the epilogue runs before "
+           "the one store.\n\n";
+    } else if (l.kind == PlanKind::kConv) {
+      s += "Implicit GEMM per group: M = batch x output positions, N = output channels, K = "
+           "input channels x kernel taps; A's tiles gathered from the input through its strides "
+           "(padding, and for a transposed convolution the positions no input reaches, masked), "
+           "float32 accumulation without TF32, the epilogue (bias, activations) before the one "
+           "store.\n\n";
     } else {
       s += "Tiled matrix product over [batch, M, N] with float32 accumulation (float32 operands "
            "stay float32: no TF32), operands read through their strides (transposes are free), "
