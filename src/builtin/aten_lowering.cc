@@ -118,6 +118,26 @@ Result<int> Softplus(const AtenCall& c, Lowering& l) {
   return l.b.Add(ExprOp::kSoftplus, {x}, {beta, threshold});
 }
 
+// mish(x) = x * tanh(softplus(x)).
+Result<int> Mish(const AtenCall& c, Lowering& l) {
+  AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
+  int sp = l.b.Add(ExprOp::kSoftplus, {x}, {1.0, 20.0});
+  return l.b.Add(ExprOp::kMul, {x, l.b.Add(ExprOp::kTanh, {sp})});
+}
+
+// dropout(input, p, train): the identity in evaluation or with p = 0; random otherwise.
+Result<int> Dropout(const AtenCall& c, Lowering& l) {
+  AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "input"));
+  AKG_ASSIGN_OR_RETURN(double p, l.NumberOr(c, 1, "p", 0.5));
+  const Json* train = l.Arg(c, 2, "train");
+  bool training = train == nullptr || !train->is_boolean() || train->get<bool>();
+  if (training && p != 0) {
+    return UnsupportedError("the builtin model writes dropout only in evaluation or with p=0 "
+                            "(training-mode dropout is random)");
+  }
+  return x;
+}
+
 Result<int> Hardtanh(const AtenCall& c, Lowering& l) {
   AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
   AKG_ASSIGN_OR_RETURN(double lo, l.NumberOr(c, 1, "min_val", -1.0));
@@ -152,7 +172,7 @@ const std::map<std::string, AtenHandler>& Handlers() {
       {"div", Binary(ExprOp::kDiv)}, {"minimum", Binary(ExprOp::kMinimum)},
       {"maximum", Binary(ExprOp::kMaximum)}, {"pow", Pow}, {"square", Square},
       {"leaky_relu", LeakyRelu}, {"gelu", Gelu}, {"elu", EluCall}, {"selu", Selu},
-      {"celu", Celu}, {"softplus", Softplus}, {"hardtanh", Hardtanh}, {"relu6", Relu6},
+      {"celu", Celu}, {"softplus", Softplus}, {"mish", Mish}, {"dropout", Dropout}, {"hardtanh", Hardtanh}, {"relu6", Relu6},
       {"clamp", ClampCall},
   };
   return *handlers;

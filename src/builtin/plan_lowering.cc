@@ -209,6 +209,24 @@ Result<int> Softmax(const AtenCall& c, Lowering& l, bool log) {
   return l.b.Add(ExprOp::kDiv, {e, s});
 }
 
+// logsumexp(self, dim, keepdim): max + log(sum(exp(x - max))), the max kept per row.
+Result<int> LogSumExp(const AtenCall& c, Lowering& l) {
+  AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
+  AKG_ASSIGN_OR_RETURN(std::vector<int> axes, Axes(c, l.Arg(c, 1, "dim"), Rank(l, x)));
+  bool keepdim = Flag(l, c, 2, "keepdim");
+  // torch shifts by the max where it is finite, by 0 where it is +-inf (a row of -inf gives
+  // -inf, not NaN)
+  auto finite = [&](int m) {
+    int inf = l.b.Add(ExprOp::kEq, {l.b.Add(ExprOp::kAbs, {m}), l.b.Const(INFINITY)});
+    return l.b.Add(ExprOp::kWhere, {inf, l.b.Const(0.0), m});
+  };
+  int m = finite(Reduce(l, ReduceCombiner::kMax, x, axes, true));
+  int s = Reduce(l, ReduceCombiner::kSum, l.b.Add(ExprOp::kExp, {l.b.Add(ExprOp::kSub, {x, m})}),
+                 axes, keepdim);
+  int mk = keepdim ? m : finite(Reduce(l, ReduceCombiner::kMax, x, axes, false));
+  return l.b.Add(ExprOp::kAdd, {l.b.Add(ExprOp::kLog, {s}), mk});
+}
+
 // Optional tensor operand: -1 when absent or None.
 Result<int> OptionalOperand(Lowering& l, const AtenCall& c, size_t pos, const char* kw) {
   if (l.Arg(c, pos, kw) == nullptr) return -1;
@@ -441,33 +459,77 @@ Result<int> BroadcastTensors(const AtenCall& c, Lowering& l) {
 
 // view / reshape that only inserts size-1 dims (bias.view(1, C, 1)): unsqueezes, which hold at
 // any size. The result's shape comes from the graph node being lowered.
+// view / reshape / flatten / squeeze / unsqueeze to the call's result shape: groups of input
+// dims matched to groups of output dims of the same size, each group a flatten (several to
+// one, shape-general), an unflatten (one to several; the sizes but the last are the
+// inspect-time ones) or both; size-1 dims inserted or dropped.
 Result<int> View(const AtenCall& c, Lowering& l) {
   AKG_ASSIGN_OR_RETURN(int x, l.Operand(c, 0, "self"));
-  const Json* shape = l.Arg(c, 1, "size");
-  if (shape == nullptr || !shape->is_array() || l.view_shape == nullptr) {
-    return UnsupportedError("the builtin model cannot write " + c.target);
-  }
-  const std::vector<int64_t>& in = *l.input_shape_of(x);
+  if (l.view_shape == nullptr) return UnsupportedError("the builtin model cannot write " + c.target);
+  std::vector<int64_t> in = *l.input_shape_of(x);
   const std::vector<int64_t>& out = *l.view_shape;
-  // Match `in` to `out` left to right, every extra dim of `out` a 1.
-  std::vector<int> inserted;
-  size_t j = 0;
-  for (size_t d = 0; d < out.size(); ++d) {
-    if (j < in.size() && out[d] == in[j]) {
-      ++j;
-    } else if (out[d] == 1) {
-      inserted.push_back(static_cast<int>(d));
-    } else {
-      j = in.size() + 1;
-      break;
-    }
-  }
-  if (j != in.size()) {
+  auto cannot = [&]() {
     return UnsupportedError("the builtin model cannot write " + c.target + " from " +
-                            ShapeText(in) + " to " + ShapeText(out) +
-                            " (it follows views that only insert size-1 dims)");
+                            ShapeText(in) + " to " + ShapeText(out));
+  };
+  int64_t in_n = 1, out_n = 1;
+  for (int64_t d : in) in_n *= d;
+  for (int64_t d : out) out_n *= d;
+  if (in_n != out_n || in_n == 0) return cannot();
+  // Drop the input's size-1 dims (flatten each into a neighbour), then group.
+  for (size_t d = 0; d < in.size() && in.size() > 1;) {
+    if (in[d] != 1) {
+      ++d;
+      continue;
+    }
+    int at = static_cast<int>(d == 0 ? 0 : d - 1);
+    x = l.b.Add(ExprOp::kFlatten, {x}, {static_cast<double>(at), static_cast<double>(at + 1)});
+    in.erase(in.begin() + static_cast<long>(d));
   }
-  for (int d : inserted) x = l.b.Add(ExprOp::kUnsqueeze, {x}, {static_cast<double>(d)});
+  if (in_n == 1) {  // a single element, now [1]: every output dim is 1
+    if (out.empty() || in.size() != 1) return cannot();
+    for (size_t d = 1; d < out.size(); ++d) x = l.b.Add(ExprOp::kUnsqueeze, {x}, {0.0});
+    return x;
+  }
+  // Walk the output: each run of non-1 output dims is one group of input dims.
+  size_t j = 0;   // next input dim
+  int pos = 0;    // the current dim of x (as rebuilt so far)
+  for (size_t d = 0; d < out.size();) {
+    if (out[d] == 1) {
+      x = l.b.Add(ExprOp::kUnsqueeze, {x}, {static_cast<double>(pos)});
+      ++pos;
+      ++d;
+      continue;
+    }
+    if (j >= in.size()) return cannot();
+    int64_t a = in[j], b = out[d];
+    size_t j1 = j + 1, d1 = d + 1;
+    while (a != b) {
+      if (a < b) {
+        if (j1 >= in.size()) return cannot();
+        a *= in[j1++];
+      } else {
+        while (d1 < out.size() && out[d1] == 1) ++d1;  // 1s inside a split: not supported
+        if (d1 >= out.size()) return cannot();
+        b *= out[d1++];
+      }
+    }
+    for (size_t e = d; e < d1; ++e) {
+      if (out[e] == 1) return cannot();
+    }
+    if (j1 - j > 1) {
+      x = l.b.Add(ExprOp::kFlatten, {x}, {static_cast<double>(pos),
+                                          static_cast<double>(pos + static_cast<int>(j1 - j) - 1)});
+    }
+    for (size_t e = d; e + 1 < d1; ++e) {  // split off out[e], leaving the rest
+      x = l.b.Add(ExprOp::kUnflatten, {x}, {static_cast<double>(pos), static_cast<double>(out[e])});
+      ++pos;
+    }
+    ++pos;
+    j = j1;
+    d = d1;
+  }
+  if (j != in.size()) return cannot();
   return x;
 }
 
@@ -525,6 +587,7 @@ const std::map<std::string, Handler>& PlanHandlers() {
       {"norm", VectorNorm},
       {"frobenius_norm", FrobeniusNorm},
       {"softmax", [](const AtenCall& c, Lowering& l) { return Softmax(c, l, false); }},
+      {"logsumexp", LogSumExp},
       {"_softmax", [](const AtenCall& c, Lowering& l) { return Softmax(c, l, false); }},
       {"log_softmax", [](const AtenCall& c, Lowering& l) { return Softmax(c, l, true); }},
       {"_log_softmax", [](const AtenCall& c, Lowering& l) { return Softmax(c, l, true); }},
@@ -554,6 +617,10 @@ const std::map<std::string, Handler>& PlanHandlers() {
       {"view", View},
       {"reshape", View},
       {"_unsafe_view", View},
+      {"flatten", View},
+      {"squeeze", View},
+      {"unflatten", View},
+      {"expand_dims", View},
   };
   return *h;
 }
