@@ -566,3 +566,61 @@ TEST(ConvPlanTest, TransposedShapesFollowTorch) {
 
 }  // namespace
 }  // namespace akg
+
+namespace akg {
+namespace {
+
+using namespace test_graphs;
+
+TEST(ViewPlanTest, ReshapesAreFlattensAndSplitsOfDimGroups) {
+  // conv-like [2, 4, 3, 5] viewed as [2, 60], then a linear: the matmul reads a flatten view.
+  Json g = Inspection({Param("fc.weight", {7, 60}), Input("x", 0, {2, 4, 3, 5}),
+                       Call("v", "aten.view.default", {Ref("x"), {2, -1}}, {2, 60}),
+                       Call("y", "aten.linear.default", {Ref("v"), Ref("fc.weight")}, {2, 7}),
+                       Output("y")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  ASSERT_EQ(p.launches[0].operands[0].views.size(), 1u);
+  EXPECT_EQ(p.launches[0].operands[0].views[0].kind, PlanView::Kind::kFlatten);
+  EXPECT_EQ(p.launches[0].operands[0].type.shape, (std::vector<int64_t>{2, 60}));
+  // [4, 6, 1, 1] squeezed to [4, 6], and [6, 4] split to [2, 3, 4]
+  Json sq = Inspection({Input("x", 0, {4, 6, 1, 1}),
+                        Call("v", "aten.squeeze.dims", {Ref("x"), {2, 3}}, {4, 6}),
+                        Call("r", "aten.relu.default", {Ref("v")}, {4, 6}), Output("r")});
+  KernelProgram q = PlanProgram(ParseOpGraph(sq)).value();
+  EXPECT_EQ(q.launches[0].operands[0].type.shape, (std::vector<int64_t>{4, 6}));
+  Json split = Inspection({Input("x", 0, {6, 4}),
+                           Call("v", "aten.reshape.default", {Ref("x"), {2, 3, 4}}, {2, 3, 4}),
+                           Call("s", "aten.sum.dim_IntList", {Ref("v"), {1}}, {2, 4}),
+                           Output("s")});
+  KernelProgram r = PlanProgram(ParseOpGraph(split)).value();
+  EXPECT_EQ(r.launches[0].operands[0].type.shape, (std::vector<int64_t>{2, 3, 4}));
+  // [6, 4] as [4, 6]: merged, then split
+  Json merge_split = Inspection({Input("x", 0, {6, 4}),
+                                 Call("v", "aten.reshape.default", {Ref("x"), {4, 6}}, {4, 6}),
+                                 Call("r", "aten.relu.default", {Ref("v")}, {4, 6}), Output("r")});
+  KernelProgram m = PlanProgram(ParseOpGraph(merge_split)).value();
+  ASSERT_EQ(m.launches[0].operands[0].views.size(), 2u);
+  EXPECT_EQ(m.launches[0].operands[0].views[0].kind, PlanView::Kind::kFlatten);
+  EXPECT_EQ(m.launches[0].operands[0].views[1].kind, PlanView::Kind::kUnflatten);
+  EXPECT_EQ(m.launches[0].operands[0].type.shape, (std::vector<int64_t>{4, 6}));
+}
+
+TEST(ViewPlanTest, LogSumExpMishAndEvalDropoutArePlanned) {
+  Json g = Inspection({Input("x", 0, {5, 9}),
+                       Call("d", "aten.dropout.default", {Ref("x"), 0.5, false}, {5, 9}),
+                       Call("l", "aten.logsumexp.default", {Ref("d"), {1}, true}, {5, 1}),
+                       Call("m", "aten.mish.default", {Ref("l")}, {5, 1}), Output("m")});
+  KernelProgram p = PlanProgram(ParseOpGraph(g)).value();
+  ASSERT_EQ(p.launches.size(), 1u);
+  EXPECT_EQ(p.launches[0].row.stages, 2);
+  Json train = Inspection({Input("x", 0, {5, 9}),
+                           Call("d", "aten.dropout.default", {Ref("x"), 0.5, true}, {5, 9}),
+                           Output("d")});
+  Result<KernelProgram> declined = PlanProgram(ParseOpGraph(train));
+  ASSERT_FALSE(declined.ok());
+  EXPECT_NE(declined.status().message().find("random"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace akg
