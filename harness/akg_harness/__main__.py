@@ -12,11 +12,14 @@ import sys
 import traceback
 from dataclasses import dataclass
 
+from .crash_context import install as install_crash_context
 from .errors import RequestError, TaskError
 from .request import load_request
 from .results import write_result
 from . import trace
 
+# The commands that run candidate code: a native crash there is located (crash_context).
+CANDIDATE_COMMANDS = ("verify", "profile", "build")
 EXIT_OK = 0
 EXIT_BAD_REQUEST = 2
 EXIT_BROKEN_TASK = 3
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     trace.start()
     args = _parser().parse_args(argv)
     command = next(c for c in COMMANDS if c.name == args.command)
+    if command.name in CANDIDATE_COMMANDS:
+        install_crash_context(args.result)
     try:
         request = load_request(command.name, args.request)
         handler = importlib.import_module(f"{__package__}.{command.module}").run

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from . import fast_checks
+from . import fast_checks, mismatch_report
 from .errors import (DEVICE_MISMATCH, DTYPE_MISMATCH, MISMATCH, OUTPUT_COUNT, SHAPE_MISMATCH)
 from .values import dtype_name
 
@@ -97,14 +97,6 @@ def _chunk_stats(a: torch.Tensor, b: torch.Tensor, tol: Tolerance, exact: bool
     return bad, max_abs, max_rel
 
 
-def _index_text(flat_index: int, shape: torch.Size) -> str:
-    coords = []
-    for size in reversed(shape):
-        coords.append(flat_index % size)
-        flat_index //= size
-    return str(list(reversed(coords)))
-
-
 def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance,
                     name: str = "output", exact: torch.Tensor | None = None,
                     why_atol: str = "") -> Comparison:
@@ -147,24 +139,12 @@ def compare_tensors(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance
         result.mismatches += count
     if result.mismatches:
         result.passed, result.reason = False, MISMATCH
-        result.message = _mismatch_message(name, result, tol, actual, target, first_bad,
-                                           why_atol)
+        detail = mismatch_report.collect(a_flat, b_flat, tol.atol, tol.rtol, integral,
+                                         max(first_bad, 0), step)
+        result.message = mismatch_report.message(
+            name, result.mismatches, result.numel, result.max_abs_err, result.max_rel_err,
+            tol.atol, tol.rtol, why_atol, actual, target, detail)
     return result
-
-
-def _mismatch_message(name: str, r: Comparison, tol: Tolerance, actual: torch.Tensor,
-                      expected: torch.Tensor, first_bad: int, why_atol: str) -> str:
-    if actual.is_complex():
-        first_bad //= 2  # the flat index counted real and imaginary parts separately
-    got = actual.reshape(-1)[first_bad].item()
-    want = expected.reshape(-1)[first_bad].item()
-    against = " from the float64 reference" if expected.dtype == torch.float64 and \
-        actual.dtype != torch.float64 else ""
-    why = f" ({why_atol})" if why_atol else ""
-    return (f"{name}: {r.mismatches} of {r.numel} elements differ{against} (max_abs_err "
-            f"{r.max_abs_err:.3g}, max_rel_err {r.max_rel_err:.3g}, atol {tol.atol:.3g}{why}, "
-            f"rtol {tol.rtol:g}); first at {_index_text(first_bad, expected.shape)}: "
-            f"got {got}, expected {want}")
 
 
 def _compare_other(actual: Any, expected: Any, tol: Tolerance, name: str) -> Comparison:
@@ -205,6 +185,23 @@ def output_tolerance(expected: torch.Tensor, atol: float | None, rtol: float | N
     return Tolerance(max(scaled, extra.ref_atol) if extra else scaled, tol.rtol)
 
 
+def atol_reason(dtype: torch.dtype, atol: float | None, scale: float,
+                extra: OutputTolerance | None, tol: Tolerance) -> str:
+    """Why an output's atol has its value, in words (docs/INTEGRITY.md, "Tolerance")."""
+    if extra is not None and tol.atol == extra.ref_atol and extra.why:
+        return extra.why
+    if not (dtype.is_floating_point or dtype.is_complex):
+        return "integers compare exactly"
+    base = "the requested atol" if atol is not None else f"the {dtype_name(dtype)} default"
+    if scale != 1.0:
+        base += (f" times {scale:.3g}, this trial's outputs being {scale:.3g}x the task's own "
+                 "in mean magnitude")
+    if extra is not None:
+        base += (f", above the allowance for the reference's own error "
+                 f"({extra.ref_atol:.2g})")
+    return base
+
+
 def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
                     rtol: float | None, atol_scale: list[float] | None = None,
                     extra: list[OutputTolerance | None] | None = None) -> Comparison:
@@ -225,7 +222,7 @@ def compare_outputs(actual: list[Any], expected: list[Any], atol: float | None,
             more = extra[i] if extra and i < len(extra) else None
             tol = output_tolerance(b, atol, rtol, scale, more)
             one = compare_tensors(a, b, tol, name, more.exact if more else None,
-                                  more.why if more and tol.atol == more.ref_atol else "")
+                                  atol_reason(b.dtype, atol, scale, more, tol))
         else:
             one = _compare_other(a, b, resolve_tolerance(torch.float32, atol, rtol), name)
         total.max_abs_err = max(total.max_abs_err, one.max_abs_err)

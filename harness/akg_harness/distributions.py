@@ -20,6 +20,20 @@ SMALL_SCALE = 1e-3
 ZERO_FRACTION = 0.1
 
 
+# What each distribution does to the task's floating-point inputs, for failure messages.
+DESCRIPTIONS = {
+    TASK: "the task's own get_inputs()",
+    "uniform": "uniform in [-1, 1)",
+    "large": f"the task's inputs times {LARGE_SCALE:g}",
+    "signed_zeros": f"standard normal with {ZERO_FRACTION:.0%} zeros, half of them -0.0",
+    "small": f"the task's inputs times {SMALL_SCALE:g}",
+}
+
+
+def describe(name: str) -> str:
+    return f"{name}: {DESCRIPTIONS.get(name, name)}"
+
+
 def for_trial(t: int) -> str:
     return DISTRIBUTIONS[t % len(DISTRIBUTIONS)]
 

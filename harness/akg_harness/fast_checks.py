@@ -64,6 +64,57 @@ static void compare_impl(const A* a, const B* b, long n, double atol, double rto
   out[5] = static_cast<double>(small);
 }
 
+// Only on a failed comparison: what kind of elements differ, the worst finite pair and the
+// first few offending indices (a serial scan from `first` that stops after kFirst of them).
+template <class A, class B>
+static void detail_impl(const A* a, const B* b, long n, double atol, double rtol, long first,
+                        double* out) {
+  const int kFirst = 5;
+  long got_nan = 0, got_inf = 0, lost = 0, worst = -1;
+  double worst_abs = -1.0;
+#pragma omp parallel
+  {
+    long my_worst = -1;
+    double my_abs = -1.0;
+#pragma omp for reduction(+ : got_nan, got_inf, lost) schedule(static)
+    for (long i = 0; i < n; ++i) {
+      const double x = static_cast<double>(a[i]), y = static_cast<double>(b[i]);
+      const bool fx = std::isfinite(x), fy = std::isfinite(y);
+      if (fx && fy) {
+        const double d = std::fabs(x - y);
+        if (d > my_abs) { my_abs = d; my_worst = i; }
+      } else if (std::isnan(x) && !std::isnan(y)) {
+        ++got_nan;
+      } else if (std::isinf(x) && !std::isnan(y) && x != y) {
+        ++got_inf;
+      } else if (fx && !fy) {
+        ++lost;
+      }
+    }
+#pragma omp critical
+    if (my_abs > worst_abs || (my_abs == worst_abs && my_worst >= 0 && my_worst < worst)) {
+      worst_abs = my_abs;
+      worst = my_worst;
+    }
+  }
+  out[0] = static_cast<double>(got_nan);
+  out[1] = static_cast<double>(got_inf);
+  out[2] = static_cast<double>(lost);
+  out[3] = static_cast<double>(worst);
+  int found = 0;
+  for (long i = first; i < n && found < kFirst; ++i) {
+    const double x = static_cast<double>(a[i]), y = static_cast<double>(b[i]);
+    bool is_bad;
+    if (std::isfinite(x) && std::isfinite(y)) {
+      is_bad = std::fabs(x - y) > atol + rtol * std::fabs(y);
+    } else {
+      is_bad = !(std::isnan(x) && std::isnan(y)) && x != y;
+    }
+    if (is_bad) out[4 + found++] = static_cast<double>(i);
+  }
+  for (int k = found; k < kFirst; ++k) out[4 + k] = -1.0;
+}
+
 template <class A>
 static void mean_abs_impl(const A* a, long n, double* out) {
   double total = 0.0;
@@ -93,6 +144,22 @@ void akg_cmp_dd(const double* a, const double* b, long n, double t, double r, do
 void akg_cmp_df(const double* a, const float* b, long n, double t, double r, double* o) {
   compare_impl(a, b, n, t, r, o);
 }
+void akg_det_ff(const float* a, const float* b, long n, double t, double r, long f,
+                double* o) {
+  detail_impl(a, b, n, t, r, f, o);
+}
+void akg_det_fd(const float* a, const double* b, long n, double t, double r, long f,
+                double* o) {
+  detail_impl(a, b, n, t, r, f, o);
+}
+void akg_det_dd(const double* a, const double* b, long n, double t, double r, long f,
+                double* o) {
+  detail_impl(a, b, n, t, r, f, o);
+}
+void akg_det_df(const double* a, const float* b, long n, double t, double r, long f,
+                double* o) {
+  detail_impl(a, b, n, t, r, f, o);
+}
 void akg_mean_abs_f(const float* a, long n, double* o) { mean_abs_impl(a, n, o); }
 void akg_mean_abs_d(const double* a, long n, double* o) { mean_abs_impl(a, n, o); }
 }
@@ -117,6 +184,11 @@ def load() -> Any:
                     fn = getattr(lib, f"akg_cmp_{a}{b}")
                     fn.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long,
                                    ctypes.c_double, ctypes.c_double, ctypes.c_void_p)
+                    fn.restype = None
+                    fn = getattr(lib, f"akg_det_{a}{b}")
+                    fn.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long,
+                                   ctypes.c_double, ctypes.c_double, ctypes.c_long,
+                                   ctypes.c_void_p)
                     fn.restype = None
                 fn = getattr(lib, f"akg_mean_abs_{a}")
                 fn.argtypes = (ctypes.c_void_p, ctypes.c_long, ctypes.c_void_p)
@@ -143,6 +215,24 @@ def compare(a: torch.Tensor, b: torch.Tensor, atol: float, rtol: float
     fn = getattr(_state["lib"], f"akg_cmp_{_CODE[a.dtype]}{_CODE[b.dtype]}")
     fn(a.data_ptr(), b.data_ptr(), a.numel(), float(atol), float(rtol), out)
     return int(out[0]), int(out[1]), out[2], out[3], int(out[4]), int(out[5])
+
+
+DETAIL_FIRST = 5  # offending indices a failed comparison lists
+
+
+def details(a: torch.Tensor, b: torch.Tensor, atol: float, rtol: float, first: int
+            ) -> tuple[int, int, int, int, list[int]] | None:
+    """On a failed comparison: (elements where a is NaN and b is not, where a is an infinity
+    b is not, where a is finite and b is not, the flat index of the largest finite |a - b|
+    or -1, the first DETAIL_FIRST offending indices from `first` on), or None where the
+    native path does not apply."""
+    if a.shape != b.shape or not _usable(a, b) or load() is None:
+        return None
+    out = (ctypes.c_double * (4 + DETAIL_FIRST))()
+    fn = getattr(_state["lib"], f"akg_det_{_CODE[a.dtype]}{_CODE[b.dtype]}")
+    fn(a.data_ptr(), b.data_ptr(), a.numel(), float(atol), float(rtol), int(first), out)
+    firsts = [int(v) for v in out[4:] if v >= 0]
+    return int(out[0]), int(out[1]), int(out[2]), int(out[3]), firsts
 
 
 def mean_abs(t: torch.Tensor) -> float | None:

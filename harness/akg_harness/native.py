@@ -26,8 +26,9 @@ NVCC_FLAGS = ("-O3", "-shared", "-Xcompiler", "-fPIC")
 NVCC_FALLBACK_ARCH = "-arch=sm_90"
 COMPILE_TIMEOUT_S = 120
 
-# Calls per "native:<function>", and "noop": the harness's switch that skips the real call
-# (to see whether the outputs depend on the kernels at all).
+# Calls per "native:<function>", "noop": the harness's switch that skips the real call (to
+# see whether the outputs depend on the kernels at all), and "record" (optional): the
+# harness's crash-context recorder (akg_harness.crash_context), told of each call.
 _AKG_NATIVE_HOOK: dict[str, Any] = {"calls": {}, "noop": False}
 
 
@@ -56,7 +57,14 @@ class KernelFunction:
         calls[self._key] = calls.get(self._key, 0) + 1
         if _AKG_NATIVE_HOOK["noop"]:
             return None if self._fn.restype is None else 0
-        return self._fn(*args)
+        record = _AKG_NATIVE_HOOK.get("record")
+        if record is None:
+            return self._fn(*args)
+        record.enter(self._key, self._fn)
+        try:
+            return self._fn(*args)
+        finally:
+            record.leave()
 
     def __repr__(self) -> str:
         return f"<KernelFunction {self._key}>"

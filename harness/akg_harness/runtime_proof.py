@@ -72,7 +72,7 @@ def install_triton_hooks(import_triton: bool) -> list[type]:
     return classes
 
 
-def _native_hooks(modules: list[ModuleType]) -> list[dict[str, Any]]:
+def native_hooks(modules: list[ModuleType]) -> list[dict[str, Any]]:
     hooks = [native._AKG_NATIVE_HOOK]
     for module in modules:
         hook = getattr(module, "_AKG_NATIVE_HOOK", None)
@@ -91,7 +91,7 @@ class LaunchCounter:
 
     def snapshot(self) -> dict[str, int]:
         counts = dict(_TRITON_CALLS)
-        for hook in _native_hooks(self.modules):
+        for hook in native_hooks(self.modules):
             for key, value in hook["calls"].items():
                 if isinstance(key, str) and isinstance(value, int):
                     counts[key] = counts.get(key, 0) + value
@@ -113,7 +113,7 @@ class LaunchCounter:
 @contextlib.contextmanager
 def noop(modules: list[ModuleType]) -> Iterator[None]:
     """Counted launches skip their real work inside the block."""
-    hooks = _native_hooks(modules)
+    hooks = native_hooks(modules)
     _STATE["noop"] = True
     for hook in hooks:
         hook["noop"] = True

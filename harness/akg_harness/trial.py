@@ -26,6 +26,9 @@ from .runtime_guard import RuntimeGuard
 from .task import Task, build_reference, draw_inputs, init_inputs
 
 SECOND_SEED_OFFSET = 1_000_003
+FIRST_CALL = "first call"
+SECOND_CALL = "second call on fresh inputs in the same tensors"
+NOOP_CALL = "the call with the kernels skipped"
 
 
 @dataclass
@@ -42,6 +45,18 @@ class TrialRecord:
     exact_why: str = ""       # why there is no float64 reference ("" when there is)
     sizes: str = ""           # a shape trial's sizes ("batch_size=7, dim=8191")
     ref_error: list[float] = field(default_factory=list)  # per output, max |ref32 - ref64|
+    stage: str = ""           # the check running when the trial failed (what `run` was doing)
+
+    def describe(self) -> str:
+        """The trial in words, for the message of its failure: which call, inputs, seeds."""
+        what = f"shape trial ({self.sizes})" if self.sizes else "trial"
+        inputs = distributions.describe(self.distribution)
+        if self.skipped_distribution:
+            inputs += f", in place of {self.skipped_distribution} (outside the reference's domain)"
+        seed = (f"seed {self.second_seed}, the first call's {self.seed} + "
+                f"{SECOND_SEED_OFFSET}") if self.stage == SECOND_CALL else f"seed {self.seed}"
+        stage = f", {self.stage}" if self.stage else ""
+        return f"{what} with inputs {inputs}, {seed}{stage}"
 
     def to_json(self) -> dict[str, Any]:
         c = self.comparison
@@ -314,8 +329,10 @@ def _noop_check(s: Session, model: Any, p: Prepared, outputs: list[Any]) -> None
 def run(s: Session, model_new: type, p: Prepared, noop_check: bool) -> None:
     """Runs the candidate on a prepared trial; raises CandidateError on any failure."""
     r, ref = p.record, p.reference
+    r.stage = "constructing ModelNew"
     model = candidate.construct(model_new, p.init, r.seed, s.plan)
     check_guard(s)
+    r.stage = FIRST_CALL
     first = _checked_call(s, model, p.inputs, p.pristine, ref.first, None, r, ref)
     c = _judge(s, first, ref.first, p, True)
     if not c.passed:
@@ -325,6 +342,7 @@ def run(s: Session, model_new: type, p: Prepared, noop_check: bool) -> None:
         values.copy_into(p.inputs, second_inputs)  # same storage: catches pointer-keyed caches
         second_inputs = p.inputs
     pristine = values.clone(second_inputs)
+    r.stage = SECOND_CALL
     second = _checked_call(s, model, second_inputs, pristine, ref.second, first, r, ref)
     del pristine
     c = _judge(s, second, ref.second, p, False)
@@ -335,5 +353,6 @@ def run(s: Session, model_new: type, p: Prepared, noop_check: bool) -> None:
             raise CandidateError(REJECTED, why, "\n".join(c.details), STALE_OUTPUT)
         raise _fail(c)
     if noop_check and s.enforce_proof:
+        r.stage = NOOP_CALL
         _noop_check(s, model, p, first)
-    r.passed = True
+    r.passed, r.stage = True, ""

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from . import (candidate, compare, distributions, exact_reference, fast_checks, runtime_proof,
+from . import (candidate, compare, crash_context, distributions, exact_reference, fast_checks, runtime_proof,
                shape_trials, trace, trial, values)
 from .devices import DevicePlan, resolve
 from .errors import PASSED, REJECTED, CandidateError, RequestError
@@ -109,6 +109,7 @@ def _load(request: dict[str, Any], session: trial.Session, report: Report, skip:
         if not guard.watches(cls):
             guard.watch(f"{cls.__module__}.{cls.__qualname__}", cls)
     session.modules.append(module)
+    crash_context.attach(runtime_proof.native_hooks(session.modules))
     session.counter = runtime_proof.LaunchCounter(session.modules)
     trial.check_guard(session)
     return model_new
@@ -164,6 +165,19 @@ def _shape_trials(session: trial.Session, model_new: type, request: dict[str, An
         trace.note(f"shape-general: not checked ({outcome.why})")
 
 
+def _name_failed_trial(report: Report, request: dict[str, Any], message: str) -> str:
+    """The message prefixed with the trial that failed (which one, its inputs, seed and call),
+    when one was running; the trials that passed are in the log already."""
+    failed = report.trials[-1] if report.trials and not report.trials[-1].passed else None
+    if failed is None:
+        return message
+    text = failed.describe()
+    if not failed.sizes:
+        index = sum(1 for t in report.trials if not t.sizes) - 1
+        text = text.replace("trial", f"trial {index} (of trials 0-{request['trials'] - 1})", 1)
+    return f"{text}: {message}"
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Handles a verify request; TaskError (broken task) and RequestError propagate."""
     skip_static = bool(TEST_HOOKS["skip_static_rules"] or TEST_HOOKS["skip_runtime_proof"])
@@ -212,8 +226,9 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     except CandidateError as e:
         report.memory = report.memory or _memory(plan, prepared)
         report.proof = session.counter.proof()
-        trace.note(f"verify: {e.verdict} ({e.reason}): {e.message}")
-        return report.result(e.verdict, e.message, e.log, e.reason)
+        message = _name_failed_trial(report, request, e.message)
+        trace.note(f"verify: {e.verdict} ({e.reason}): {message}")
+        return report.result(e.verdict, message, e.log, e.reason)
     report.proof = session.counter.proof()
     if "peak_bytes" in report.memory:
         m = report.memory

@@ -97,4 +97,4 @@ def test_triton_candidate_verifies_and_profiles_under_the_interpreter(tmp_path):
                         TRITON_INTERPRET="1")
     assert proc.returncode == 0, proc.stderr
     assert result["ok"] and result["performance_valid"] is False
-    assert result["candidate"]["runs"] == 3
+    assert result["candidate"]["runs"] == 1  # the interpreter's times are not performance

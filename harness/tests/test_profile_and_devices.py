@@ -58,3 +58,14 @@ def test_cuda_without_a_device_falls_back_only_for_triton_under_the_interpreter(
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     with pytest.raises(RequestError, match="TRITON_INTERPRET=1"):
         devices.resolve("cuda", "triton_cuda")
+
+
+def test_under_the_triton_interpreter_each_subject_runs_once_untimed(monkeypatch):
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    pytest.importorskip("triton")
+    result = profile.run(profile_request("relu_task.py", "relu_triton.py", dsl="triton_cuda",
+                                         warmup_times=10, run_times=100))
+    assert result["ok"], result
+    assert result["triton_interpreter"] is True and result["performance_valid"] is False
+    assert result["candidate"]["runs"] == 1 and result["reference"]["runs"] == 1
+    assert result["input_sets"] == 1 and result["suspect"] == []

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "verify/crash_report.h"
 #include "verify/warm_harness.h"
 
 namespace akg {
@@ -232,6 +233,10 @@ Result<HarnessClient::CallOutcome> HarnessClient::Call(
     return InternalError("cannot start the harness Python '" + options_.python + "': " +
                          out.process.start_error + "; set AKG_PYTHON or run scripts/setup.sh");
   }
+  if (out.process.term_signal != 0) {
+    auto record = ReadFile(folder / kNativeCallFile);
+    if (record.ok()) out.native_call = *record;
+  }
   auto text = ReadFile(result_path);
   if (text.ok()) {
     auto parsed = ParseJson(*text, result_path.string());
@@ -309,7 +314,9 @@ Verdict HarnessClient::Verify(const VerifyRequest& req) {
     v.task_error = TaskOutOfMemory(out->log);
   } else if (!out->result) {
     v.kind = VerdictKind::kRuntimeError;
-    v.message = "the candidate's process died: " + DescribeChildFailure(out->process);
+    std::string crash = DescribeCrash(out->process, out->native_call);
+    v.message = "the candidate's process died: " +
+                (crash.empty() ? DescribeChildFailure(out->process) : crash);
     v.shape_general.why = "the verify child gave no result";
   } else {
     const Json& r = *out->result;
@@ -431,7 +438,9 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
     return p;
   }
   if (!out->result) {
-    p.error = "the profiling process died: " + DescribeChildFailure(out->process);
+    std::string crash = DescribeCrash(out->process, out->native_call);
+    p.error = "the profiling process died: " +
+              (crash.empty() ? DescribeChildFailure(out->process) : crash);
     return p;
   }
   const Json& r = *out->result;

@@ -170,6 +170,7 @@ class HarnessClient {
     ProcessResult process;
     std::optional<Json> result;  // parsed result file, when one was written
     std::string log;             // stdout + stderr of the child
+    std::string native_call;     // a child killed by a signal: its native-call record
   };
   Result<CallOutcome> Call(const std::string& command, const Json& request, double timeout_s,
                            const CancelToken* cancel,

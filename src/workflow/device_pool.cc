@@ -96,7 +96,10 @@ OwnedDevicePool MakeDevicePool(ProcessRunner* runner, const HarnessOptions& base
   bool cuda = base.device == "cuda";
   int n = cuda ? static_cast<int>(devices.size()) : std::max(1, cpu_slots);
   for (int i = 0; i < n; ++i) {
-    std::string label = cuda ? fmt::format("cuda:{}", devices[i]) : fmt::format("cpu#{}", i);
+    // Under Triton's interpreter (no GPU here) the slots are CPU time, and say so.
+    std::string label = !cuda                ? fmt::format("cpu#{}", i)
+                        : base.triton_interpret ? fmt::format("cpu#{} (Triton interpreter)", i)
+                                                : fmt::format("cuda:{}", devices[i]);
     if (i == 0 && first_slot != nullptr) {
       slots.push_back({label, first_slot});
       continue;

@@ -136,3 +136,22 @@ TEST(ProgressTest, SearchStatusSaysWhereWhatAndHowLong) {
 
 }  // namespace
 }  // namespace akg
+
+namespace akg {
+namespace {
+
+TEST(DevicePoolTest, TritonInterpreterSlotsAreLabelledCpuNotCuda) {
+  FakeProcessRunner runner;
+  FakeClock clock;
+  HarnessOptions base;
+  base.work_root = "/tmp/w";
+  base.device = "cuda";
+  base.triton_interpret = true;  // triton_cuda on a machine without a GPU
+  OwnedDevicePool owned = MakeDevicePool(&runner, base, {0}, 1, &clock);
+  DevicePool::Lease lease = owned.pool->Acquire();
+  EXPECT_EQ(lease.label(), "cpu#0 (Triton interpreter)");
+  EXPECT_EQ(lease.label().find("cuda"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace akg
