@@ -242,6 +242,7 @@ Json TargetContext(const Target& target, const LlmAgentOptions& options) {
           {"dsl", target.dsl},
           {"dsl_is", dsl_is},
           {"device_name", DeviceName(target)},
+          {"gpu", target.backend != "cpu"},  // CPU prompts speak of cores, caches and SIMD
           {"peaks", PeaksContext(options.arch_peaks)},
           {"policy", options.policy},
           {"policy_strict", options.policy != "partial"},

@@ -46,7 +46,7 @@ Result<LlmRequest> RenderChatRequest(const std::string& agent, const LlmAgentOpt
 Json TaskContext(const TaskInfo& task);
 
 // The target: dsl, backend, arch, a device name, peak rates as text (and the ridge point),
-// `dsl_is.<dsl>` flags for per-DSL sections, the policy, the extra glue and `shapes_vary`
+// `dsl_is.<dsl>` flags for per-DSL sections, `gpu` (an accelerator backend), the policy, the extra glue and `shapes_vary`
 // (whether the kernel is also verified at other sizes).
 Json TargetContext(const Target& target, const LlmAgentOptions& options);
 
