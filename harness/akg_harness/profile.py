@@ -2,12 +2,16 @@
 process on one device, and sets the result against the speed of light.
 
 All three get the same seeded inputs (the candidate its own clones), several input sets used
-in turn, and the same timer; the order is eager, torch.compile, candidate. Timing goes in two
-phases: first every subject single-call (flush, one call, device synchronised); then, when any
-subject is faster than `graph_below_us`, every subject again with several calls per sample (a
-CUDA graph, or batched calls when capture fails), so all of them are compared the same way.
-Correctness is verify's business and is not re-checked here. With `baseline_cache_dir`,
-torch.compile's measurements are taken once per run and reused (akg_harness.baseline_cache).
+in turn, and the same timer. Timing goes in two phases: first single-call samples (flush, one
+call, device synchronised): torch.compile alone, then eager and the candidate in turn (A B A
+B, akg_harness.interleave); then, when any subject is faster than `graph_below_us`, every
+subject again with several calls per sample (a CUDA graph, or batched calls when capture
+fails), so all of them are compared the same way. The speedup over eager divides by the run's
+eager baseline (akg_harness.eager_baseline, with `eager_baseline_dir`), so every candidate of a
+run on one device model is ranked by its own time; eager timed here only detects drift, and
+a wide spread or a drift marks the numbers noisy (akg_harness.noise). Correctness is verify's
+business and is not re-checked here. With `baseline_cache_dir`, torch.compile's measurements
+are taken once per run and reused (akg_harness.baseline_cache).
 """
 from __future__ import annotations
 
@@ -18,9 +22,10 @@ from typing import Any, Callable
 
 import torch
 
-from . import candidate, child_link, sol, timing, trace, values
+from . import candidate, child_link, interleave, noise, sol, timing, trace, values
 from .baseline_cache import CompileCache, LazyCompiled, cache_key, phase_name
 from .devices import DevicePlan, resolve
+from .eager_baseline import EagerBaseline, settle
 from .errors import CandidateError, TaskError, one_line
 from .peaks import device_name
 from .task import Task, build_reference, draw_inputs, init_inputs, load_task
@@ -32,7 +37,7 @@ CANDIDATE = "candidate"
 
 DEFAULTS: dict[str, Any] = {"baselines": list(BASELINES), "graph_below_us": 100.0,
                             "timing_mode": timing.AUTO, "input_sets": 3, "peaks": None,
-                            "suspect_speedup": 10.0}
+                            "suspect_speedup": 10.0, "noisy_spread": noise.NOISY_SPREAD}
 # Under Triton's interpreter times are not performance: one call of each subject shows that
 # the candidate runs in a profile child (seconds, where 10 warm-ups + 100 runs took 38 s).
 INTERPRETER_TIMING: dict[str, Any] = {"warmup_times": 0, "run_times": 1, "input_sets": 1,
@@ -164,6 +169,11 @@ class _Session:
         self.compile_cache: CompileCache | None = None
         self.lazy: LazyCompiled | None = None
         self.reused = False  # the reported torch.compile measurement is an earlier profile's
+        # Set by time_all for its final phase: its name, a re-time of eager and the candidate,
+        # and more eager-only samples (settle_baseline).
+        self.phase = phase_name(False)
+        self.retime: Callable[[], None] = lambda: None
+        self.eager_more: Callable[[], timing.Measured] = lambda: timing.Measured([])
 
     @property
     def compile_s(self) -> float | None:
@@ -196,8 +206,9 @@ class _Session:
         self.compile_cache.put(phase, self.measured[TORCH_COMPILE], self.lazy.compile_s)
 
     def _each(self, work: Callable[[timing.Subject], timing.Measured],
-              phase: Callable[[timing.Subject], str]) -> None:
-        for subject in list(self.subjects):
+              phase: Callable[[timing.Subject], str], names: tuple[str, ...] = BASELINES + (
+                  CANDIDATE,)) -> None:
+        for subject in [s for s in self.subjects if s.name in names]:
             try:
                 if subject.name == TORCH_COMPILE and self.compile_cache is not None:
                     self._compile_phase(subject, phase(subject), work)
@@ -211,14 +222,33 @@ class _Session:
             except BaselineFailed as e:
                 self._drop_compile(e)
 
+    def _interleaved(self, warmup: int, runs: int) -> None:
+        """Eager and the candidate single-call, their samples in turn (akg_harness.interleave)."""
+        pair = [s for s in self.subjects if s.name in (EAGER, CANDIDATE)]
+        for subject in pair:
+            if subject.name == CANDIDATE:
+                with candidate.guard("calling ModelNew"):
+                    timing.warm_up(subject, warmup)
+            else:
+                timing.warm_up(subject, warmup)
+        for subject, measured in zip(pair, interleave.time_interleaved(self.timer, pair, runs)):
+            self.measured[subject.name] = measured
+        self.plan.synchronize()
+
     def time_all(self) -> None:
-        """Phase one single-call; phase two multi-call for all when `wants_multi` says so."""
+        """Phase one single-call (torch.compile alone, then eager and the candidate in turn);
+        phase two multi-call for all when `wants_multi` says so. `retime` repeats the final
+        phase's eager and candidate measurements (drift, below)."""
         warmup, runs = self.request["warmup_times"], self.request["run_times"]
 
         def single(subject: timing.Subject) -> timing.Measured:
             timing.warm_up(subject, warmup)
             return timing.time_single(self.timer, subject, runs)
-        self._each(single, lambda subject: phase_name(False))
+        self._each(single, lambda subject: phase_name(False), (TORCH_COMPILE,))
+        self._interleaved(warmup, runs)
+        self.phase = phase_name(False)
+        self.retime = lambda: self._interleaved(0, runs)
+        self.eager_more = lambda: timing.time_single(self.timer, self._subject(EAGER), runs)
         mode = _option(self.request, "timing_mode")
         medians = [m.single_median_ms or 0.0 for m in self.measured.values()]
         if not timing.wants_multi(mode, medians, float(_option(self.request, "graph_below_us")),
@@ -234,6 +264,25 @@ class _Session:
             return timing.time_multi(self.timer, subject, runs, calls(subject), prefer_graph,
                                      first)
         self._each(multi, lambda subject: phase_name(True, calls(subject), prefer_graph))
+        self.phase = phase_name(True, calls(self._subject(EAGER)), prefer_graph)
+        self.retime = lambda: self._each(multi, lambda s: "", (EAGER, CANDIDATE))
+        self.eager_more = lambda: multi(self._subject(EAGER))
+
+    def _subject(self, name: str) -> timing.Subject:
+        return next(s for s in self.subjects if s.name == name)
+
+    def settle_baseline(self, store: EagerBaseline, spread_limit: float) -> dict[str, Any]:
+        """The run's eager baseline for the final phase and why the numbers are noisy
+        (akg_harness.eager_baseline.settle)."""
+        def retime() -> None:
+            self.retime()
+            self.plan.synchronize()
+
+        def eager_more() -> timing.Measured:
+            more = self.eager_more()
+            self.plan.synchronize()
+            return more
+        return settle(self.measured, store, self.phase, retime, eager_more, spread_limit)
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
@@ -262,6 +311,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     trace.note(f"profiling with {timer.method}, {len(reference_sets)} input sets")
 
     session = _Session(timer, request, plan)
+    key = cache_key(request["task_path"], plan, request, reference_sets, timer.method)
     session.subjects.append(timing.Subject(EAGER, _reference_call(reference), reference_sets))
     wanted = _option(request, "baselines")
     if TORCH_COMPILE in wanted:
@@ -269,7 +319,6 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             session.compile_error = {"error": "not measured: timings are not valid under the "
                                               "Triton interpreter"}
         else:
-            key = cache_key(request["task_path"], plan, request, reference_sets, timer.method)
             session.compile_cache = CompileCache(request.get("baseline_cache_dir"), key)
             subject, session.lazy = _compile_baseline(reference, reference_sets, plan)
             if session.compile_cache.error is not None:  # failed earlier in this run
@@ -291,7 +340,13 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     except CandidateError as e:
         return _error(e.verdict, e.message, e.log)
 
-    trace.note("timing done")
+    store = EagerBaseline(request.get("eager_baseline_dir") if performance_valid else None, key)
+    try:
+        ranking = session.settle_baseline(store, float(_option(request, "noisy_spread")))
+    except CandidateError as e:
+        return _error(e.verdict, e.message, e.log)
+    trace.note("timing done" + (f"; noisy: {'; '.join(ranking['noisy'])}"
+                                if ranking["noisy"] else ""))
     ref_stats = session.measured[EAGER].stats()
     cand_stats = session.measured[CANDIDATE].stats()
     baselines: dict[str, Any] = {EAGER: ref_stats}
@@ -304,7 +359,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             baselines[TORCH_COMPILE] = compile_stats
         else:
             baselines[TORCH_COMPILE] = session.compile_error or {"error": "not measured"}
-    speedup = _ratio(ref_stats, cand_stats)
+    speedup = _ratio(ranking["baseline"], cand_stats)  # the run's yardstick (eager_baseline)
 
     if isinstance(work, str):
         sol_block: dict[str, Any] = {"error": work, "sol_ms": None}
@@ -315,7 +370,11 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     sol_block["fraction_of_sol_eager"] = sol.fraction(sol_ms, ref_stats["median_ms"])
     sol_block["fraction_of_sol_torch_compile"] = sol.fraction(
         sol_ms, compile_stats["median_ms"] if compile_stats else None)
-    suspect = (sol.suspect_reasons(cand_stats["median_ms"], sol_ms, speedup,
+    # Too good to trust only when both yardsticks say so: a slow stretch of the machine under
+    # either eager measurement (the run's baseline, this profile's own) must not make a suspect.
+    here = _ratio(ref_stats, cand_stats)
+    cautious = min(speedup, here) if speedup is not None and here is not None else speedup
+    suspect = (sol.suspect_reasons(cand_stats["median_ms"], sol_ms, cautious,
                                    float(_option(request, "suspect_speedup")))
                if performance_valid else [])
     return {"ok": True, "device_used": plan.device_used,
@@ -330,6 +389,9 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             "reference": ref_stats, "candidate": cand_stats,
             "baselines": baselines,
             "speedup_vs_eager": speedup,
+            "eager_baseline": ranking["baseline"],
+            "speedup_vs_eager_interleaved": here,
+            "noisy": ranking["noisy"],
             "speedup_vs_torch_compile": _ratio(compile_stats, cand_stats),
             "sol": sol_block,
             "suspect": suspect}

@@ -64,7 +64,9 @@ struct ScoredKernel {
   Json hints;                   // tunables it was generated with (builtin), or null
   std::string verdict;          // "passed", "wrong_answer", ...
   std::string feedback;         // one line: the failure, or the profile summary
-  double speedup_vs_eager = 0;  // 0 when not measured
+  double speedup_vs_eager = 0;  // 0 when not measured; over the run's eager baseline
+  double median_ms = 0;         // its own median time; 0 when not measured
+  bool noisy = false;           // the measurement cannot be ranked as fact (profile's noisy)
 };
 
 struct GenRequest {

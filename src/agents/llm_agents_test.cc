@@ -288,21 +288,32 @@ TEST_F(LlmAgentsTest, OptimiseStageShowsParentAndBestInspiration) {
   ScriptedLlm llm({kGoodReply});
   LlmKernelGen gen(&llm, options_);
   ScoredKernel parent{"c07", "PARENT-CODE", "row loop", nullptr, "passed",
-                      "median 0.20 ms, 42% of the speed of light", 1.25};
+                      "median 0.20 ms, 42% of the speed of light", 1.25, 0.2};
   GenRequest r = Request(1);
   r.parent = &parent;
-  r.inspirations = {{"c03", "SLOW-CODE", "naive loop", nullptr, "passed", "", 0.8},
-                    {"c05", "BEST-CODE", "blocked loop", nullptr, "passed", "", 1.9},
-                    {"c06", "BROKEN-CODE", "vector loop", nullptr, "wrong_answer", "mismatch", 0}};
+  r.inspirations = {{"c03", "SLOW-CODE", "naive loop", nullptr, "passed", "", 0.8, 0.3125},
+                    {"c06", "BROKEN-CODE", "vector loop", nullptr, "wrong_answer", "mismatch", 0},
+                    {"c05", "BEST-CODE", "blocked loop", nullptr, "passed", "", 1.9, 0.1316},
+                    {"c08", "NOISY-CODE", "tiled loop", nullptr, "passed", "", 1.1, 0.2273,
+                     true}};
   ASSERT_TRUE(gen.Generate(r).ok());
   std::string user = UserPrompt(llm.requests()[0]);
   EXPECT_EQ(GenStage(r), "optimise");
-  EXPECT_NE(user.find("Kernel to improve (1.25x vs eager, passed)"), std::string::npos) << user;
+  EXPECT_NE(user.find("Kernel to improve (0.2000 ms, 1.25x vs eager, passed)"),
+            std::string::npos) << user;
   EXPECT_NE(user.find("PARENT-CODE"), std::string::npos);
   EXPECT_NE(user.find("42% of the speed of light"), std::string::npos);
-  EXPECT_NE(user.find("- naive loop: passed, 0.80x vs eager"), std::string::npos) << user;
-  EXPECT_NE(user.find("- vector loop: wrong_answer, not measured vs eager (mismatch)"),
+  EXPECT_NE(user.find("- naive loop: passed, 0.3125 ms, 0.80x vs eager"), std::string::npos)
+      << user;
+  EXPECT_NE(user.find("- vector loop: wrong_answer, not timed, not measured vs eager (mismatch)"),
             std::string::npos);
+  EXPECT_NE(user.find("- tiled loop: passed, 0.2273 ms, 1.10x (noisy) vs eager"),
+            std::string::npos);
+  // Fastest first, failures last: the prompt's order is the ranking's.
+  auto blocked = user.find("- blocked loop"), tiled = user.find("- tiled loop"),
+       naive = user.find("- naive loop"), broken = user.find("- vector loop");
+  EXPECT_TRUE(blocked < tiled && tiled < naive && naive < broken) << user;
+  EXPECT_NE(user.find("The fastest of them (0.1316 ms, 1.90x vs eager)"), std::string::npos);
   EXPECT_NE(user.find("BEST-CODE"), std::string::npos);
   EXPECT_EQ(user.find("SLOW-CODE"), std::string::npos);
   EXPECT_EQ(user.find("BROKEN-CODE"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "agents/llm_kernel_gen.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "agents/code_extract.h"
@@ -32,7 +34,8 @@ Json KernelContext(const ScoredKernel& k, bool with_code) {
             {"description", k.description.empty() ? "(no description)" : k.description},
             {"verdict", k.verdict},
             {"feedback", k.feedback},
-            {"speedup", FormatSpeedup(k.speedup_vs_eager)},
+            {"speedup", FormatSpeedup(k.speedup_vs_eager) + (k.noisy ? " (noisy)" : "")},
+            {"time", k.median_ms > 0 ? fmt::format("{:.4f} ms", k.median_ms) : "not timed"},
             {"code", with_code ? k.code : ""}};
   return j;
 }
@@ -82,9 +85,17 @@ Result<Json> LlmKernelGen::BuildContext(const GenRequest& request, const std::st
   ctx["history"] = HistoryContext(request.history, options_.log_excerpt_chars);
   ctx["previous_code"] = request.history.empty() ? "" : PreviousCode(request);
   ctx["parent"] = request.parent ? KernelContext(*request.parent, true) : Json(nullptr);
+  // Fastest first, as the ranking has them (speedups share the run's eager baseline).
+  std::vector<const ScoredKernel*> ordered;
+  for (const ScoredKernel& k : request.inspirations) ordered.push_back(&k);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const ScoredKernel* a, const ScoredKernel* b) {
+    bool pa = a->verdict == "passed", pb = b->verdict == "passed";
+    return pa != pb ? pa : a->speedup_vs_eager > b->speedup_vs_eager;
+  });
   Json inspirations = Json::array();
   const ScoredKernel* best = nullptr;
-  for (const ScoredKernel& k : request.inspirations) {
+  for (const ScoredKernel* kp : ordered) {
+    const ScoredKernel& k = *kp;
     inspirations.push_back(KernelContext(k, false));
     if (k.verdict == "passed" && (best == nullptr || k.speedup_vs_eager > best->speedup_vs_eager)) {
       best = &k;

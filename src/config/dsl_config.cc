@@ -56,6 +56,18 @@ Result<double> PositiveNumber(const Ctx& ctx, const std::string& key, const YAML
   return TypeError(ctx, key, "a positive number", node);
 }
 
+// A ratio such as p90/p10: a number above 1 (at or below it every measurement would be noisy).
+Result<double> RatioAboveOne(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  try {
+    if (node.IsScalar()) {
+      double v = node.as<double>();
+      if (v > 1) return v;
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return TypeError(ctx, key, "a number above 1", node);
+}
+
 Result<double> NonNegativeNumber(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
   try {
     if (node.IsScalar()) {
@@ -170,6 +182,8 @@ Status ApplyProfile(const Ctx& ctx, const std::string& key, const YAML::Node& no
       {"graph_below_us", Member(p, &P::graph_below_us, PositiveNumber)},
       {"suspect_speedup", Member(p, &P::suspect_speedup, PositiveNumber)},
       {"reuse_compile_baseline", Member(p, &P::reuse_compile_baseline, Bool)},
+      {"shared_eager_baseline", Member(p, &P::shared_eager_baseline, Bool)},
+      {"noisy_spread", Member(p, &P::noisy_spread, RatioAboveOne)},
   });
 }
 

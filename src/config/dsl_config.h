@@ -23,6 +23,11 @@ struct ProfileSettings {
   // torch.compile's baseline measured in the run's first profile (per device model and timing
   // settings) and reused by the later ones; eager is timed beside every candidate.
   bool reuse_compile_baseline = true;
+  // Speedups vs eager divide by one eager baseline per run and device model (the run's first
+  // profile, twice run_times samples), so candidates rank by their own time; eager is still
+  // timed beside each candidate, in turn with it, to detect drift. false: by each profile's eager.
+  bool shared_eager_baseline = true;
+  double noisy_spread = 1.5;  // a p90/p10 above this (or drift) reports "noisy", not a speedup
 };
 
 struct VerifySettings {

@@ -95,6 +95,19 @@ TEST(DslConfigTest, ShapesDefaultsToVaryAndRejectsOtherValues) {
   EXPECT_EQ(c.verify_settings.shapes, "vary");  // a rejected value changes nothing
 }
 
+TEST(DslConfigTest, TheEagerBaselineAndNoiseSettingsDefaultOnAndCheckTheirRange) {
+  DslConfig c;
+  EXPECT_TRUE(c.profile_settings.shared_eager_baseline);
+  EXPECT_DOUBLE_EQ(c.profile_settings.noisy_spread, 1.5);
+  ASSERT_TRUE(ApplyConfigYaml(
+      "profile_settings: {shared_eager_baseline: false, noisy_spread: 2.5}\n", "f", &c).ok());
+  EXPECT_FALSE(c.profile_settings.shared_eager_baseline);
+  EXPECT_DOUBLE_EQ(c.profile_settings.noisy_spread, 2.5);
+  Status s = ApplyConfigYaml("profile_settings: {noisy_spread: 1}\n", "my.yaml", &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("a number above 1"), std::string::npos) << s.message();
+}
+
 TEST(DslConfigTest, BadYamlReportsLine) {
   DslConfig c;
   Status s = ApplyConfigYaml("log_dir: runs\nprofile_settings: {run_times: [\n", "bad.yaml", &c);

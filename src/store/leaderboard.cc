@@ -32,7 +32,15 @@ std::vector<const CandidateRecord*> Leaderboard(const WorkflowOutcome& o, size_t
   for (const auto& c : o.candidates) {
     if (c.passed() && c.profile && c.profile->ok) out.push_back(&c);
   }
-  std::stable_sort(out.begin(), out.end(), [](const CandidateRecord* a, const CandidateRecord* b) {
+  // One device model: each kernel's own median time decides. Mixed models (or profiles that
+  // do not name theirs): the speedup over that device's eager baseline.
+  bool one_model = !out.empty() && !out.front()->profile->device_name.empty();
+  for (const CandidateRecord* c : out) {
+    one_model = one_model && c->profile->device_name == out.front()->profile->device_name;
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [one_model](const CandidateRecord* a, const CandidateRecord* b) {
+    if (one_model) return a->profile->candidate.median_ms < b->profile->candidate.median_ms;
     return a->fitness() > b->fitness();
   });
   if (out.size() > limit) out.resize(limit);
@@ -50,7 +58,10 @@ Json LeaderboardJson(const WorkflowOutcome& o, size_t limit) {
                     {"kernel", c->code_path()},
                     {"verdict", VerdictName(c->verdict.kind)},
                     {"kernel_ms", p.candidate.median_ms},
-                    {"eager_ms", p.reference.median_ms},
+                    {"eager_ms", p.eager_baseline ? p.eager_baseline->median_ms
+                                                  : p.reference.median_ms},
+                    {"eager_beside_ms", p.reference.median_ms},
+                    {"noisy", p.noisy},
                     {"torch_compile_ms", p.torch_compile ? Json(p.torch_compile->median_ms) : Json(nullptr)},
                     {"speedup_vs_eager", p.speedup_vs_eager},
                     {"speedup_vs_torch_compile",
@@ -77,14 +88,22 @@ std::string FormatLeaderboard(const WorkflowOutcome& o, size_t limit) {
   if (rows.empty()) return "leaderboard: no candidate passed verification\n";
   std::string out = fmt::format("{:<4} {:<7} {:<8} {:>11} {:>9} {:>11} {:>6}  {}\n", "rank", "id",
                                 "verdict", "kernel", "vs eager", "vs compile", "SOL", "lineage");
+  bool any_noisy = false;
   int rank = 0;
   for (const CandidateRecord* c : rows) {
     const ProfileResult& p = *c->profile;
     auto sol = SolFraction(p);
-    out += fmt::format("{:<4} {:<7} {:<8} {:>8.4f} ms {:>8.2f}x {:>11} {:>6}  {}\n", ++rank, c->id,
-                       VerdictName(c->verdict.kind), p.candidate.median_ms, p.speedup_vs_eager,
+    any_noisy = any_noisy || p.noisy_measurement();
+    out += fmt::format("{:<4} {:<7} {:<8} {:>8.4f} ms {:>9} {:>11} {:>6}  {}\n", ++rank, c->id,
+                       VerdictName(c->verdict.kind), p.candidate.median_ms,
+                       p.noisy_measurement() ? "noisy"
+                                             : fmt::format("{:.2f}x", p.speedup_vs_eager),
                        p.speedup_vs_torch_compile ? fmt::format("{:.2f}x", *p.speedup_vs_torch_compile) : "-",
                        sol ? fmt::format("{:.2f}", *sol) : "-", Lineage(*c));
+  }
+  if (any_noisy) {
+    out += "noisy: the spread (p90/p10) was wide or eager drifted from the run's baseline; "
+           "report.json gives why and the figure\n";
   }
   return out;
 }

@@ -1,4 +1,5 @@
-// The leaderboard of a search: its best kernels by measured speedup over eager, each with its
+// The leaderboard of a search: its best kernels by their own time (speedup over the device's
+// eager baseline across device models), each with its
 // verdict, time, speedups over eager and torch.compile, fraction of the speed of light and
 // lineage; plus the device utilisation table. Used by report.json, report.md and the final
 // table on the terminal.
@@ -12,7 +13,9 @@
 
 namespace akg {
 
-// Passed, profiled candidates, fastest first (ties: the earlier id); at most `limit`.
+// Passed, profiled candidates, fastest first (ties: the earlier id); at most `limit`. On one
+// device model "fastest" is the kernel's own median time; across device models it is the
+// speedup over that device's eager baseline.
 std::vector<const CandidateRecord*> Leaderboard(const WorkflowOutcome& o, size_t limit);
 
 Json LeaderboardJson(const WorkflowOutcome& o, size_t limit);

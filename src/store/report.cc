@@ -149,8 +149,15 @@ std::string FormatFinalTable(const RunSummary& s) {
   }
   if (correct && o.profile && o.profile->ok) {
     const ProfileResult& p = *o.profile;
-    out += fmt::format("{:<22} {} (p10 {}, p90 {})\n", "reference (eager)", Ms(p.reference.median_ms),
-                       Ms(p.reference.p10_ms), Ms(p.reference.p90_ms));
+    const TimingStats& base = p.eager_baseline ? *p.eager_baseline : p.reference;
+    out += fmt::format("{:<22} {} (p10 {}, p90 {}{})\n", "reference (eager)", Ms(base.median_ms),
+                       Ms(base.p10_ms), Ms(base.p90_ms),
+                       p.eager_baseline ? fmt::format("; the run's baseline, {} runs", base.runs) : "");
+    if (p.eager_baseline) {
+      out += fmt::format("{:<22} {} (p10 {}, p90 {}; timed in turn with the kernel)\n",
+                         "eager beside it", Ms(p.reference.median_ms), Ms(p.reference.p10_ms),
+                         Ms(p.reference.p90_ms));
+    }
     out += fmt::format("{:<22} {} (p10 {}, p90 {})\n", "kernel", Ms(p.candidate.median_ms),
                        Ms(p.candidate.p10_ms), Ms(p.candidate.p90_ms));
     if (p.torch_compile) {
@@ -159,7 +166,7 @@ std::string FormatFinalTable(const RunSummary& s) {
     } else if (!p.torch_compile_error.empty()) {
       out += fmt::format("{:<22} failed: {}\n", "torch.compile", p.torch_compile_error);
     }
-    out += fmt::format("{:<22} {:.2f}x{}\n", "speedup vs eager", p.speedup_vs_eager,
+    out += fmt::format("{:<22} {}{}\n", "speedup vs eager", SpeedupVsEagerText(p),
                        p.performance_valid ? "" : "  (NOT performance: Triton interpreter on CPU)");
     if (p.speedup_vs_torch_compile) {
       out += fmt::format("{:<22} {:.2f}x\n", "speedup vs compile", *p.speedup_vs_torch_compile);

@@ -426,6 +426,11 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
   if (req.reuse_compile_baseline) {
     request["baseline_cache_dir"] = (CacheRoot() / "baseline_cache").string();
   }
+  // One eager baseline per run and device model, shared by the pool's slots (CacheRoot).
+  if (req.shared_eager_baseline) {
+    request["eager_baseline_dir"] = (CacheRoot() / "baseline_cache").string();
+  }
+  request["noisy_spread"] = req.noisy_spread;
   ProfileResult p;
   auto out = Call("profile", request, req.timeout_s, req.cancel);
   if (!out.ok()) {
@@ -454,6 +459,15 @@ ProfileResult HarnessClient::Profile(const ProfileRequest& req) {
   p.reference = TimingStatsFromJson(r.contains("reference") ? r["reference"] : Json());
   p.candidate = TimingStatsFromJson(r.contains("candidate") ? r["candidate"] : Json());
   p.speedup_vs_eager = NumberOr(r, "speedup_vs_eager", 0.0);
+  if (r.contains("eager_baseline") && r["eager_baseline"].is_object()) {
+    p.eager_baseline = TimingStatsFromJson(r["eager_baseline"]);
+  }
+  if (r.contains("noisy") && r["noisy"].is_array()) {
+    for (const auto& n : r["noisy"]) {
+      if (n.is_string()) p.noisy.push_back(n.get<std::string>());
+    }
+  }
+  p.device_name = StringOr(r, "device_name", "");
   ParseBaselinesAndSol(r, &p);
   p.performance_valid = r.contains("performance_valid") && r["performance_valid"].is_boolean() &&
                         r["performance_valid"].get<bool>();

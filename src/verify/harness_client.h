@@ -98,6 +98,10 @@ struct ProfileRequest {
   double suspect_speedup = 10;
   // torch.compile's measurements taken once per run (the pool's cache folder) and reused.
   bool reuse_compile_baseline = true;
+  // Speedups divide by one eager baseline per run and device model, measured by the run's
+  // first profile (docs/HARNESS_PROTOCOL.md, "Noise"); false: by this profile's own eager.
+  bool shared_eager_baseline = true;
+  double noisy_spread = 1.5;    // p90/p10 above this marks a measurement noisy
   double timeout_s = 600;
   const CancelToken* cancel = nullptr;
 };

@@ -70,6 +70,14 @@ TimingStats TimingStatsFromJson(const Json& j) {
   return t;
 }
 
+std::string SpeedupVsEagerText(const ProfileResult& p) {
+  std::string figure = fmt::format("{:.2f}x", p.speedup_vs_eager);
+  if (p.noisy.empty()) return figure;
+  std::string why;
+  for (const auto& n : p.noisy) why += (why.empty() ? "" : "; ") + n;
+  return "noisy (" + why + "; about " + figure + ")";
+}
+
 ShapeGenerality ShapeGeneralityFromJson(const Json& j) {
   ShapeGenerality s;
   if (!j.is_object()) return s;

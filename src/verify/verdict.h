@@ -90,8 +90,15 @@ struct ProfileResult {
   bool ok = false;
   std::string error;             // one line when !ok
   std::string log;
-  TimingStats reference;         // eager PyTorch
+  TimingStats reference;         // eager PyTorch, timed beside the candidate (drift detection)
   TimingStats candidate;
+  // The run's eager baseline on this device model, which speedup_vs_eager divides by (the
+  // harness's eager_baseline); absent from older profiles, where `reference` was the divisor.
+  std::optional<TimingStats> eager_baseline;
+  // Why the numbers cannot be ranked as fact (a wide p90/p10, eager drifted from the baseline);
+  // empty when they can.
+  std::vector<std::string> noisy;
+  std::string device_name;       // the device model ("NVIDIA H100 80GB HBM3", the CPU's name)
   std::optional<TimingStats> torch_compile;  // absent when not asked for or when it failed
   std::string torch_compile_error;           // why torch.compile has no figure, if it has none
   double speedup_vs_eager = 0;
@@ -103,6 +110,12 @@ struct ProfileResult {
   std::string device_used;
   int threads = 0;
   Json details;
+
+  bool noisy_measurement() const { return !noisy.empty(); }
 };
+
+// "1.23x", or "noisy (candidate p90/p10 3.10 > 1.5; about 1.23x)" when the measurement cannot
+// be ranked as fact: what a table, an event or a prompt prints instead of the bare figure.
+std::string SpeedupVsEagerText(const ProfileResult& p);
 
 }  // namespace akg

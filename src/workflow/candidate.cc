@@ -41,8 +41,8 @@ std::string CandidateRecord::Summary() const {
   }
   if (!profile) return "passed (not profiled)";
   if (!profile->ok) return "passed; profiling failed: " + profile->error;
-  return fmt::format("passed; {:.4f} ms, {:.2f}x vs eager", profile->candidate.median_ms,
-                     profile->speedup_vs_eager);
+  return fmt::format("passed; {:.4f} ms, {} vs eager", profile->candidate.median_ms,
+                     SpeedupVsEagerText(*profile));
 }
 
 Json ProfileToJson(const ProfileResult& p) {
@@ -59,7 +59,10 @@ Json ProfileToJson(const ProfileResult& p) {
             {"performance_valid", p.performance_valid},
             {"timing_method", p.timing_method},
             {"device_used", p.device_used},
-            {"threads", p.threads}};
+            {"threads", p.threads},
+            {"eager_baseline", p.eager_baseline ? ToJson(*p.eager_baseline) : Json(nullptr)},
+            {"noisy", p.noisy},
+            {"device_name", p.device_name}};
   if (!p.torch_compile_error.empty()) j["torch_compile_error"] = p.torch_compile_error;
   return j;
 }
@@ -91,6 +94,15 @@ ProfileResult ProfileFromJson(const Json& j) {
   p.timing_method = StringOr(j, "timing_method", "");
   p.device_used = StringOr(j, "device_used", "");
   p.threads = static_cast<int>(NumberOr(j, "threads", 0));
+  if (j.contains("eager_baseline") && j["eager_baseline"].is_object()) {
+    p.eager_baseline = TimingStatsFromJson(j["eager_baseline"]);
+  }
+  if (j.contains("noisy") && j["noisy"].is_array()) {
+    for (const auto& n : j["noisy"]) {
+      if (n.is_string()) p.noisy.push_back(n.get<std::string>());
+    }
+  }
+  p.device_name = StringOr(j, "device_name", "");
   return p;
 }
 

@@ -122,6 +122,8 @@ ProfileRequest MakeProfileRequest(const WorkflowContext& ctx, const std::string&
   req.graph_below_us = ps.graph_below_us;
   req.suspect_speedup = ps.suspect_speedup;
   req.reuse_compile_baseline = ps.reuse_compile_baseline;
+  req.shared_eager_baseline = ps.shared_eager_baseline;
+  req.noisy_spread = ps.noisy_spread;
   req.timeout_s = ctx.config->profile_timeout;
   req.cancel = ctx.cancel;
   return req;

@@ -148,6 +148,10 @@ ScoredKernel SearchDriver::Score(const CandidateRecord& c) const {
                                                          : VerdictName(c.verdict.kind);
   k.feedback = c.Summary();
   k.speedup_vs_eager = c.fitness();
+  if (c.passed() && c.profile && c.profile->ok) {
+    k.median_ms = c.profile->candidate.median_ms;
+    k.noisy = c.profile->noisy_measurement();
+  }
   return k;
 }
 

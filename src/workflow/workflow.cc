@@ -35,9 +35,9 @@ Status AdoptProfile(const WorkflowContext& ctx, const CandidateRecord& c, Workfl
   AKG_RETURN_IF_ERROR(ctx.run->WriteJson(RunFiles::kProfile, ProfileFileJson(*c.profile)));
   if (!c.profile->ok) ctx.emit(NoteEvent("profile", "failed: " + c.profile->error));
   if (c.profile->ok) {
-    RunEvent timing = NoteEvent("profile", fmt::format("{:.4f} ms, {:.2f}x eager",
+    RunEvent timing = NoteEvent("profile", fmt::format("{:.4f} ms, {} eager",
                                                        c.profile->candidate.median_ms,
-                                                       c.profile->speedup_vs_eager));
+                                                       SpeedupVsEagerText(*c.profile)));
     timing.kind = RunEvent::Kind::kTiming;
     timing.speedup = c.profile->speedup_vs_eager;
     timing.seconds = c.profile->candidate.median_ms / 1000;

@@ -368,6 +368,26 @@ TEST_F(WorkflowTest, TorchCompileMeasurementsAreSharedThroughTheRunsCacheUnlessS
   EXPECT_FALSE(req.contains("baseline_cache_dir"));
 }
 
+TEST_F(WorkflowTest, TheEagerBaselineIsSharedThroughTheRunsCacheUnlessSwitchedOff) {
+  auto profile_request = [this]() -> Json {
+    Json last;
+    for (const auto& spec : runner_.specs()) {
+      if (spec.argv.at(3) == "profile") last = *ParseJson(*ReadFile(ArgAfter(spec, "--request")), "r");
+    }
+    return last;
+  };
+  config_.profile_settings.noisy_spread = 2.0;
+  ScriptedGen gen({"GOOD"});
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(Context(&gen), "default").ok());
+  EXPECT_EQ(profile_request().value("eager_baseline_dir", ""),
+            (root_ / "work" / "baseline_cache").string());
+  EXPECT_EQ(profile_request().value("noisy_spread", 0.0), 2.0);
+  config_.profile_settings.shared_eager_baseline = false;
+  ScriptedGen gen2({"GOOD"});
+  ASSERT_TRUE(RunGenerateVerifyWorkflow(Context(&gen2), "default").ok());
+  EXPECT_FALSE(profile_request().contains("eager_baseline_dir"));
+}
+
 TEST_F(WorkflowTest, SuspectProfileIsReverifiedWithMoreTrialsOnNewSeeds) {
   config_.verify_settings.trials = 4;
   ScriptedGen gen({"GOOD FAST"});
