@@ -77,7 +77,13 @@ struct GenRequest {
   std::vector<Feedback> history;   // feedback of earlier attempts, oldest first
   const ScoredKernel* parent = nullptr;   // search workflows: the kernel to improve
   std::vector<ScoredKernel> inspirations; // search workflows: others to learn from
-  uint64_t seed = 0;                      // for deterministic variation (builtin mutation)
+  uint64_t seed = 0;                      // for deterministic variation (builtin mutation,
+                                          // and the LLM's own seed where a provider takes one)
+  // A search's from-scratch candidate: its index among them (evolve's round 0), so each gets
+  // a different direction drawn from the optimise skills by `explore_seed` (agents/exploration);
+  // -1 otherwise.
+  int explore = -1;
+  uint64_t explore_seed = 0;
   const CancelToken* cancel = nullptr;    // the run's token; LLM calls stop when it is cancelled
   std::function<void(const std::string&)> on_text;  // streamed model text (LLM agents)
 };

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "agents/code_extract.h"
+#include "agents/exploration.h"
 #include "prompt/template.h"
 
 namespace akg {
@@ -82,6 +83,15 @@ Result<Json> LlmKernelGen::BuildContext(const GenRequest& request, const std::st
   ctx["attempt"] = request.attempt;
   ctx["design"] = DesignContext(request.design);
   ctx["skills"] = ledger_.Select(options_, stage, *GraphOf(task));
+  ctx["direction"] = "";
+  if (stage == "generate" && request.explore >= 0 && options_.skills != nullptr) {
+    SkillQuery query = options_.skill_query;
+    query.stage = "optimise";
+    query.categories = GraphOf(task)->Categories();
+    ctx["direction"] = ExplorationDirection(
+        OptimisationIdeas(SelectSkills(*options_.skills, query)), request.explore_seed,
+        request.explore);
+  }
   ctx["history"] = HistoryContext(request.history, options_.log_excerpt_chars);
   ctx["previous_code"] = request.history.empty() ? "" : PreviousCode(request);
   ctx["parent"] = request.parent ? KernelContext(*request.parent, true) : Json(nullptr);
@@ -116,6 +126,7 @@ Result<Candidate> LlmKernelGen::Generate(const GenRequest& request) {
                                                          "kernel_gen_user.md", ctx));
   req.cancel = request.cancel;
   req.on_delta = request.on_text;
+  if (request.seed != 0) req.seed = request.seed;
   std::string problem;
   for (int round = 1; round <= 2; ++round) {
     auto reply = llm_->Complete(req);

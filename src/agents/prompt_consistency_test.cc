@@ -271,6 +271,37 @@ TEST_F(PromptConsistencyTest, TheRulesCatchWhatTheyAreFor) {
   EXPECT_NONFATAL_FAILURE(CheckRates(bad), "more than one ridge point");
 }
 
+// Evolve's round 0: byte-identical prompts made a deterministic model write N copies.
+TEST_F(PromptConsistencyTest, ASearchsFromScratchPromptsEachCarryTheirOwnDirection) {
+  for (const TargetRow& row : SupportedTargets()) {
+    Target target{row.framework, row.backend, row.archs.front(), row.dsl};
+    LlmAgentOptions options;
+    options.prompts_dir = std::string(AKG_SOURCE_DIR) + "/prompts";
+    options.skills = &skills_;
+    options.skill_query.dsl = target.dsl;
+    options.skill_query.backend = target.backend;
+    options.skill_query.arch = target.arch;
+    ScriptedLlm llm(std::vector<std::string>(6, kKernel));
+    LlmKernelGen gen(&llm, options);
+    std::set<std::string> prompts;
+    for (int k = 0; k < 6; ++k) {
+      GenRequest r;
+      r.task = &task_;
+      r.target = target;
+      r.attempt = k + 1;
+      r.seed = 100 + k;
+      r.explore = k;
+      r.explore_seed = 3;
+      ASSERT_TRUE(gen.Generate(r).ok());
+      std::string text = Joined(llm.requests().back());
+      EXPECT_NE(text.find("Build yours around this one"), std::string::npos) << row.dsl;
+      EXPECT_EQ(llm.requests().back().seed, std::optional<uint64_t>(100 + k));
+      prompts.insert(text);
+    }
+    EXPECT_EQ(prompts.size(), 6u) << row.dsl << ": round-0 prompts repeat";
+  }
+}
+
 TEST(MeasuredPeaksTest, ALowPrecisionRateBelowFp32IsRaisedToIt) {
   auto p = ArchPeaksFromMeasurement(MeasuredCpuPeaks());
   ASSERT_TRUE(p.ok());

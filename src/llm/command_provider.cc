@@ -38,6 +38,7 @@ class CommandClient : public LlmClient {
                  {"messages", messages},
                  {"max_tokens", request.max_tokens.value_or(spec_.max_tokens)}};
     if (auto t = request.temperature ? request.temperature : spec_.temperature) body["temperature"] = *t;
+    if (request.seed) body["seed"] = static_cast<int64_t>(*request.seed & 0x7fffffffu);
 
     ProcessSpec ps;
     ps.argv = spec_.command;

@@ -34,6 +34,9 @@ struct LlmRequest {
   std::vector<ChatMessage> messages;  // a "system" message, if any, comes first
   std::optional<double> temperature;  // absent = the model's configured value
   std::optional<int> max_tokens;      // absent = the model's configured value
+  // Sampling seed for providers that take one (openai's `seed`, the command provider's JSON);
+  // anthropic has none and ignores it. Absent = none sent.
+  std::optional<uint64_t> seed;
   // Called from the calling thread with each piece of streamed text as it arrives (may be
   // empty: no streaming display). Never called after Complete returns.
   std::function<void(const std::string&)> on_delta;

@@ -91,6 +91,8 @@ class OpenAiDialect final : public ChatDialect {
     if (auto t = request.temperature ? request.temperature : spec.temperature) {
       body["temperature"] = *t;
     }
+    // 31 bits: OpenAI-compatible servers (vLLM, llama.cpp) read the seed as a plain int.
+    if (request.seed) body["seed"] = static_cast<int64_t>(*request.seed & 0x7fffffffu);
     bool openai_itself = base.find("://api.openai.com") != std::string::npos;
     body[openai_itself ? "max_completion_tokens" : "max_tokens"] =
         request.max_tokens.value_or(spec.max_tokens);

@@ -63,6 +63,14 @@ TEST(OpenAiDialectTest, RequestValuesOverrideTheModelsDefaults) {
   EXPECT_EQ(body["max_tokens"], 77);
 }
 
+TEST(OpenAiDialectTest, APerCallSeedIsSentAndNoneWithoutOne) {
+  LlmRequest request = Ask();
+  EXPECT_FALSE(Body(*NewOpenAiDialect()->BuildRequest(Spec(), request)).contains("seed"));
+  request.seed = 0x123456789abcdefULL;
+  Json body = Body(*NewOpenAiDialect()->BuildRequest(Spec(), request));
+  EXPECT_EQ(body["seed"], static_cast<int64_t>(0x123456789abcdefULL & 0x7fffffffu));
+}
+
 TEST(OpenAiDialectTest, OpenAiItselfGetsMaxCompletionTokens) {
   ModelSpec spec = Spec("https://api.openai.com/v1");
   spec.temperature.reset();

@@ -155,7 +155,7 @@ ScoredKernel SearchDriver::Score(const CandidateRecord& c) const {
   return k;
 }
 
-std::shared_ptr<GenRequest> SearchDriver::BuildRequest(const Proposal& p) {
+std::shared_ptr<GenRequest> SearchDriver::BuildRequest(const Proposal& p, int explore) {
   auto in = std::make_shared<JobInput>();
   GenRequest& g = in->gen;
   g.task = ctx_.task;
@@ -172,11 +172,15 @@ std::shared_ptr<GenRequest> SearchDriver::BuildRequest(const Proposal& p) {
     if (scored_.count(id)) g.inspirations.push_back(scored_.at(id));
   }
   g.seed = p.seed;
+  g.explore = explore;
+  g.explore_seed = static_cast<uint64_t>(ctx_.config->search.seed);
   return std::shared_ptr<GenRequest>(in, &in->gen);  // shares ownership of the parent too
 }
 
 void SearchDriver::Submit(const Proposal& p) {
   proposals_[p.id] = p;
+  // Counted before a resumed candidate returns, so a resume hands out the same directions.
+  int explore = p.parent.empty() ? from_scratch_++ : -1;
   if (ctx_.resume) {
     auto done = LoadCompleted(p.id);
     if (done.ok()) {
@@ -193,7 +197,7 @@ void SearchDriver::Submit(const Proposal& p) {
   base.inspirations = p.inspirations;
   base.failures_fed_back = p.failures;
   base.seed = p.seed;
-  std::shared_ptr<GenRequest> gen = BuildRequest(p);
+  std::shared_ptr<GenRequest> gen = BuildRequest(p, explore);
   executor_->Submit([this, gen, base]() {
     CandidateRecord r = base;
     if (halted_.load() || ctx_.cancelled()) {

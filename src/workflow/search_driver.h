@@ -68,7 +68,7 @@ class SearchDriver {
 
  private:
   Status ReadLog();
-  std::shared_ptr<GenRequest> BuildRequest(const Proposal& p);
+  std::shared_ptr<GenRequest> BuildRequest(const Proposal& p, int explore);
   ScoredKernel Score(const CandidateRecord& c) const;
   std::vector<Feedback> FeedbackOf(const std::vector<std::string>& ids) const;
 
@@ -86,6 +86,7 @@ class SearchDriver {
   std::string stop_reason_;
   double start_s_ = 0;
   int failed_ = 0;
+  int from_scratch_ = 0;  // proposals without a parent so far (each explores its own direction)
   double best_ = 0;
   bool interrupted_ = false;
   std::unique_ptr<Executor> executor_;  // last: its threads stop before the rest goes

@@ -39,6 +39,10 @@ class LandscapeGen : public KernelGen {
 
   Result<Candidate> Generate(const GenRequest& r) override {
     ++calls;
+    {
+      std::lock_guard<std::mutex> lock(explore_mu);
+      explores.push_back({r.attempt, r.explore, r.explore_seed, r.parent != nullptr});
+    }
     generating.Enter();
     if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     generating.Leave();
@@ -54,6 +58,13 @@ class LandscapeGen : public KernelGen {
   }
   std::atomic<int> calls{0};
   std::atomic<int> calls_with_feedback{0};
+  struct Explore {
+    int attempt, index;
+    uint64_t seed;
+    bool has_parent;
+  };
+  std::mutex explore_mu;
+  std::vector<Explore> explores;  // per call: its exploration index and seed
   InFlightCounter generating;  // generations at once
   int sleep_ms = 0;             // a model's latency
 };

@@ -103,6 +103,24 @@ TEST_F(SearchWorkflowTest, EvolveImprovesOnItsFirstKernelAndRecordsLineage) {
   EXPECT_TRUE(out->device_utilisation.is_object());
 }
 
+TEST_F(SearchWorkflowTest, EvolvesFromScratchCandidatesEachExploreTheirOwnIndexBredOnesNone) {
+  auto out = RunEvolve(Context("run"));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  std::set<int> indexes;
+  int from_scratch = 0;
+  for (const auto& e : gen_.explores) {
+    EXPECT_EQ(e.seed, 5u);  // the search's seed orders the directions
+    if (e.has_parent) {
+      EXPECT_EQ(e.index, -1) << e.attempt;
+    } else {
+      ++from_scratch;
+      indexes.insert(e.index);
+    }
+  }
+  EXPECT_EQ(from_scratch, 6);  // round 0: 2 islands x 3
+  EXPECT_EQ(indexes, (std::set<int>{0, 1, 2, 3, 4, 5}));
+}
+
 TEST_F(SearchWorkflowTest, EvolveIsDeterministicForASeedWhateverTheConcurrency) {
   config_.search.concurrency = 4;
   auto a = RunEvolve(Context("a", 3));
