@@ -284,6 +284,27 @@ TEST_F(LlmAgentsTest, DescriptionFallsBackToTheAttemptNumber) {
   EXPECT_EQ(c->description, "LLM kernel, attempt 3");
 }
 
+TEST_F(LlmAgentsTest, OptimisePromptsShowEachCodeOnceAndNoFasterCodeThanTheParentWhenNone) {
+  ScriptedLlm llm({kGoodReply});
+  LlmKernelGen gen(&llm, options_);
+  ScoredKernel parent{"c07", "PARENT-CODE", "row loop", nullptr, "passed",
+                      "passed; 0.2000 ms, 1.25x vs eager", 1.25, 0.2};
+  GenRequest r = Request(1);
+  r.parent = &parent;
+  r.inspirations = {parent,  // the parent again: already shown above
+                    {"c03", "SLOW-CODE", "naive loop", nullptr, "passed",
+                     "passed; 0.3125 ms, 0.80x vs eager", 0.8, 0.3125},
+                    {"c04", "SLOW-CODE", "naive copy", nullptr, "passed", "", 0.79, 0.316}};
+  ASSERT_TRUE(gen.Generate(r).ok());
+  std::string user = UserPrompt(llm.requests()[0]);
+  EXPECT_EQ(user.find("- row loop"), std::string::npos) << user;
+  EXPECT_EQ(user.find("- naive copy"), std::string::npos);  // the same code as naive loop
+  EXPECT_NE(user.find("- naive loop: passed, 0.3125 ms, 0.80x vs eager\n"), std::string::npos)
+      << user;  // its summary would only repeat the numbers
+  EXPECT_EQ(user.find("The fastest of them"), std::string::npos);  // none beats the parent
+  EXPECT_EQ(user.find("SLOW-CODE"), std::string::npos);
+}
+
 TEST_F(LlmAgentsTest, OptimiseStageShowsParentAndBestInspiration) {
   ScriptedLlm llm({kGoodReply});
   LlmKernelGen gen(&llm, options_);
@@ -313,7 +334,8 @@ TEST_F(LlmAgentsTest, OptimiseStageShowsParentAndBestInspiration) {
   auto blocked = user.find("- blocked loop"), tiled = user.find("- tiled loop"),
        naive = user.find("- naive loop"), broken = user.find("- vector loop");
   EXPECT_TRUE(blocked < tiled && tiled < naive && naive < broken) << user;
-  EXPECT_NE(user.find("The fastest of them (0.1316 ms, 1.90x vs eager)"), std::string::npos);
+  EXPECT_NE(user.find("The fastest of them, faster than the kernel to improve (0.1316 ms, "
+                      "1.90x vs eager)"), std::string::npos);
   EXPECT_NE(user.find("BEST-CODE"), std::string::npos);
   EXPECT_EQ(user.find("SLOW-CODE"), std::string::npos);
   EXPECT_EQ(user.find("BROKEN-CODE"), std::string::npos);

@@ -1,6 +1,7 @@
 #include "agents/llm_kernel_gen.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -102,14 +103,27 @@ Result<Json> LlmKernelGen::BuildContext(const GenRequest& request, const std::st
     bool pa = a->verdict == "passed", pb = b->verdict == "passed";
     return pa != pb ? pa : a->speedup_vs_eager > b->speedup_vs_eager;
   });
+  // Trimmed: a kernel whose code the prompt already shows (the parent, or an identical
+  // one listed before) is not listed again; a passed kernel's line has its numbers once (its
+  // measured summary repeats them), a failure keeps its one-line reason.
   Json inspirations = Json::array();
   const ScoredKernel* best = nullptr;
+  std::set<std::string> shown;
+  if (request.parent != nullptr) shown.insert(request.parent->code);
   for (const ScoredKernel* kp : ordered) {
     const ScoredKernel& k = *kp;
-    inspirations.push_back(KernelContext(k, false));
+    if (!k.code.empty() && !shown.insert(k.code).second) continue;
+    Json line = KernelContext(k, false);
+    if (k.verdict == "passed") line["feedback"] = "";
+    inspirations.push_back(line);
     if (k.verdict == "passed" && (best == nullptr || k.speedup_vs_eager > best->speedup_vs_eager)) {
       best = &k;
     }
+  }
+  // The fastest one's code only when it beats the kernel to improve (else that code is it).
+  if (best != nullptr && request.parent != nullptr &&
+      best->speedup_vs_eager <= request.parent->speedup_vs_eager) {
+    best = nullptr;
   }
   ctx["has_inspirations"] = !inspirations.empty();
   ctx["inspirations"] = inspirations;
