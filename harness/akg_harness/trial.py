@@ -47,7 +47,7 @@ class TrialRecord:
     ref_error: list[float] = field(default_factory=list)  # per output, max |ref32 - ref64|
     stage: str = ""           # the check running when the trial failed (what `run` was doing)
 
-    def describe(self) -> str:
+    def describe(self, with_stage: bool = True) -> str:
         """The trial in words, for the message of its failure: which call, inputs, seeds."""
         what = f"shape trial ({self.sizes})" if self.sizes else "trial"
         inputs = distributions.describe(self.distribution)
@@ -55,7 +55,7 @@ class TrialRecord:
             inputs += f", in place of {self.skipped_distribution} (outside the reference's domain)"
         seed = (f"seed {self.second_seed}, the first call's {self.seed} + "
                 f"{SECOND_SEED_OFFSET}") if self.stage == SECOND_CALL else f"seed {self.seed}"
-        stage = f", {self.stage}" if self.stage else ""
+        stage = f", {self.stage}" if self.stage and with_stage else ""
         return f"{what} with inputs {inputs}, {seed}{stage}"
 
     def to_json(self) -> dict[str, Any]:

@@ -171,7 +171,8 @@ def _name_failed_trial(report: Report, request: dict[str, Any], message: str) ->
     failed = report.trials[-1] if report.trials and not report.trials[-1].passed else None
     if failed is None:
         return message
-    text = failed.describe()
+    # "constructing ModelNew: ..." already names its stage
+    text = failed.describe(with_stage=not message.startswith(failed.stage or "\0"))
     if not failed.sizes:
         index = sum(1 for t in report.trials if not t.sizes) - 1
         text = text.replace("trial", f"trial {index} (of trials 0-{request['trials'] - 1})", 1)

@@ -120,3 +120,10 @@ def test_a_native_crash_leaves_the_call_in_flight_and_a_python_traceback(tmp_pat
 def test_the_record_says_when_argtypes_were_never_set(tmp_path):
     from akg_harness import crash_context
     assert "argtypes not set" in crash_context.describe_call("native:f", None, None)
+
+
+def test_a_stage_the_message_names_already_is_not_repeated():
+    message = _run("relu_init_raises.py")["message"]
+    assert message.startswith("trial 0 (of trials 0-1) with inputs task"), message
+    assert message.count("constructing ModelNew") == 1, message
+    assert "RuntimeError: no kernel for this shape" in message
