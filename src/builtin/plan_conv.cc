@@ -93,45 +93,10 @@ PlanHandler Conv(int dims, bool transposed, bool general) {
   };
 }
 
-struct Code {
-  std::string text;
-  int unit = 4;
-  void Line(int indent, const std::string& s) { text += std::string(unit * indent, ' ') + s + "\n"; }
-};
-
-template <typename F>
-std::string Join(int n, F f, const char* sep = ", ") {
-  std::string s;
-  for (int i = 0; i < n; ++i) s += (i ? sep : "") + f(i);
-  return s;
-}
-
 std::string Tuple(const std::vector<int64_t>& v) {
   std::string s = "(";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
   return s + (v.size() == 1 ? ",)" : ")");
-}
-
-// The epilogue's statements over `acc`; inputs k >= 2 load from e<k> at `at(k)`.
-std::string Epilogue(const Launch& l, EmitDsl dsl, Code& c, int indent,
-                     const std::function<std::string(int)>& load) {
-  std::map<int, std::string> names;
-  for (int id : l.expr.LiveNodes()) {
-    const ExprNode& n = l.expr.nodes[static_cast<size_t>(id)];
-    if (n.op == ExprOp::kAcc) {
-      names[id] = "acc";
-    } else if (n.op == ExprOp::kConst) {
-      names[id] = dsl == EmitDsl::kCpp ? CppFloatLiteral(n.params[0]) : PyFloatLiteral(n.params[0]);
-    } else if (n.op == ExprOp::kInput) {
-      c.Line(indent, load(n.input));
-      names[id] = fmt::format("w{}", n.input);
-    } else {
-      std::vector<std::string> lines;
-      names[id] = EmitNode(l.expr, id, dsl, names, &lines);
-      for (const std::string& line : lines) c.Line(indent, line);
-    }
-  }
-  return names[l.expr.output];
 }
 
 }  // namespace
@@ -220,16 +185,16 @@ std::string ConvTritonKernel(const Launch& l, size_t k) {
   std::string params = "out_ptr, x_ptr, w_ptr";
   for (int e = 2; e < ops; ++e) params += fmt::format(", e{}_ptr", e);
   params += ", M, K, OCG, ICG, OC";
-  params += ", " + Join(dims, [](int d) { return fmt::format("O{}", d); });   // output sizes
-  params += ", " + Join(dims, [](int d) { return fmt::format("L{}", d); });   // input sizes
-  params += ", " + Join(dims, [](int d) { return fmt::format("KS{}", d); });  // kernel sizes
-  params += ", " + Join(dims + 2, [](int d) { return fmt::format("xs{}", d); });
+  params += ", " + JoinIndexed(dims, [](int d) { return fmt::format("O{}", d); });   // output sizes
+  params += ", " + JoinIndexed(dims, [](int d) { return fmt::format("L{}", d); });   // input sizes
+  params += ", " + JoinIndexed(dims, [](int d) { return fmt::format("KS{}", d); });  // kernel sizes
+  params += ", " + JoinIndexed(dims + 2, [](int d) { return fmt::format("xs{}", d); });
   for (int e = 2; e < ops; ++e) {
-    params += ", " + Join(dims + 2, [e](int d) { return fmt::format("e{}_s{}", e, d); });
+    params += ", " + JoinIndexed(dims + 2, [e](int d) { return fmt::format("e{}_s{}", e, d); });
   }
   params += ", BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, IEEE: tl.constexpr, "
             "WIDE: tl.constexpr";
-  Code c;
+  EmitCode c;
   c.Line(0, "@triton.jit");
   c.Line(0, fmt::format("def _akg{}_kernel({}):", k, params));
   c.Line(1, "pid = tl.program_id(0)");
@@ -279,7 +244,7 @@ std::string ConvTritonKernel(const Launch& l, size_t k) {
   }
   c.Line(2, fmt::format("a = tl.load({}, mask=am, other=0.0)", addr));
   // B[k, n]: weight [OC, ICG, taps] (k = ic * taps + tap), or transposed [IC, OCG, taps].
-  std::string taps = Join(dims, [](int d) { return fmt::format("KS{}", d); }, " * ");
+  std::string taps = JoinIndexed(dims, [](int d) { return fmt::format("KS{}", d); }, " * ");
   std::string tap = "rk % (" + taps + ")";
   if (!p.transposed) {
     c.Line(2, "b_ptrs = w_ptr + (g * OCG + rn[None, :]) * K + rk[:, None]");
@@ -294,16 +259,14 @@ std::string ConvTritonKernel(const Launch& l, size_t k) {
   c.Line(3, "acc += tl.dot(a, b)");
   c.Line(1, "oc = g * OCG + rn[None, :]");
   c.Line(1, "cmask = mmask[:, None] & nmask[None, :]");
-  std::string pos = Join(dims, [](int d) { return fmt::format("o{}[:, None]", d); }, ", ");
   std::string flat = "o0[:, None]";
   for (int d = 1; d < dims; ++d) flat = fmt::format("({}) * O{} + o{}[:, None]", flat, d, d);
-  (void)pos;
-  std::string value = Epilogue(l, EmitDsl::kTriton, c, 1, [&](int e) {
+  std::string value = AnchorEpilogue(l, false, c, 1, [&](int e) {
     std::string at = fmt::format("nb[:, None] * e{0}_s0 + oc * e{0}_s1", e);
     for (int d = 0; d < dims; ++d) at += fmt::format(" + o{1}[:, None] * e{0}_s{2}", e, d, d + 2);
     return fmt::format("w{0} = tl.load(e{0}_ptr + {1}, mask=cmask, other=0.0).to(tl.float32)", e, at);
   });
-  std::string spatial = Join(dims, [](int d) { return fmt::format("O{}", d); }, " * ");
+  std::string spatial = JoinIndexed(dims, [](int d) { return fmt::format("O{}", d); }, " * ");
   c.Line(1, fmt::format("tl.store(out_ptr + (nb[:, None] * OC + oc) * ({}) + {}, ({}).to("
                         "out_ptr.dtype.element_ty), mask=cmask)", spatial, flat, value));
   return c.text;
@@ -355,7 +318,7 @@ std::string ConvCppFunction(const Launch& l, size_t k) {
   const ConvPlan& p = l.conv;
   int dims = p.dims;
   int rank = dims + 2;
-  Code c;
+  EmitCode c;
   c.unit = 2;
   // sh: out shape (rank), then the input's spatial sizes, then the kernel's; xs: x strides.
   c.Line(0, fmt::format("extern \"C\" void akg_launch{}(float* out, const float* x, const float* "
@@ -401,8 +364,8 @@ std::string ConvCppFunction(const Launch& l, size_t k) {
   }
   c.Line(3, "}");
   c.Line(2, "}");
-  std::string value = Epilogue(l, EmitDsl::kCpp, c, 2, [&](int e) {
-    std::string at = Join(rank, [&](int d) { return fmt::format("i[{}] * es[{}]", d, (e - 2) * rank + d); },
+  std::string value = AnchorEpilogue(l, true, c, 2, [&](int e) {
+    std::string at = JoinIndexed(rank, [&](int d) { return fmt::format("i[{}] * es[{}]", d, (e - 2) * rank + d); },
                           " + ");
     return fmt::format("const float w{} = e[{}][{}];", e, e - 2, at);
   });

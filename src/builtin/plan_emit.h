@@ -7,6 +7,7 @@
 //   plan's domain) and `_mm_views` (a matmul's operands as 3-d views).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -83,6 +84,27 @@ std::string ConvTritonLauncher(const Launch& l, size_t k, const Json& tunables, 
 std::string ConvCppFunction(const Launch& l, size_t k);
 std::string ConvCppLauncher(const Launch& l, size_t k);
 std::string ConvHelperSource();
+
+// Lines of code at one indentation (`unit` spaces a level): the anchor emitters' builder.
+struct EmitCode {
+  std::string text;
+  int unit = 4;
+  void Line(int indent, const std::string& s) { text += std::string(unit * indent, ' ') + s + "\n"; }
+};
+
+// f(0) sep f(1) sep ... f(n-1).
+template <typename F>
+std::string JoinIndexed(int n, F f, const char* sep = ", ") {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? sep : "") + f(i);
+  return s;
+}
+
+// An anchor launch's (pool, conv) epilogue: one statement per live node on `c` at `indent`,
+// kAcc read as `acc`, each epilogue operand k by the statement `load(k)` naming it w<k>.
+// Returns the result's expression.
+std::string AnchorEpilogue(const Launch& l, bool cpp, EmitCode& c, int indent,
+                           const std::function<std::string(int)>& load);
 
 // A launch's tunable: tunables["launches"][k][name] when present (an integer), else `fallback`.
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback);

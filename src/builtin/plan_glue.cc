@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "builtin/expr_emit.h"
 #include "builtin/plan_emit.h"
 #include "builtin/python_glue.h"
 
@@ -284,6 +285,27 @@ std::string RowSplitSource(const Launch& l) {
 std::string RowOutShapeSource(const Launch& l) {
   if (l.kind == PlanKind::kPointwise || l.row.full_output) return "shape";
   return l.row.keepdim ? "shape[:b] + (1,) * (e - b) + shape[e:]" : "shape[:b] + shape[e:]";
+}
+
+std::string AnchorEpilogue(const Launch& l, bool cpp, EmitCode& c, int indent,
+                           const std::function<std::string(int)>& load) {
+  std::map<int, std::string> names;
+  for (int id : l.expr.LiveNodes()) {
+    const ExprNode& n = l.expr.nodes[static_cast<size_t>(id)];
+    if (n.op == ExprOp::kAcc) {
+      names[id] = "acc";
+    } else if (n.op == ExprOp::kConst) {
+      names[id] = cpp ? CppFloatLiteral(n.params[0]) : PyFloatLiteral(n.params[0]);
+    } else if (n.op == ExprOp::kInput) {
+      c.Line(indent, load(n.input));
+      names[id] = fmt::format("w{}", n.input);
+    } else {
+      std::vector<std::string> lines;
+      names[id] = EmitNode(l.expr, id, cpp ? EmitDsl::kCpp : EmitDsl::kTriton, names, &lines);
+      for (const std::string& line : lines) c.Line(indent, line);
+    }
+  }
+  return names[l.expr.output];
 }
 
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback) {

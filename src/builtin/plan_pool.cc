@@ -107,20 +107,6 @@ PlanHandler AdaptiveAvg(int dims) {
   };
 }
 
-struct Code {
-  std::string text;
-  int unit = 4;
-  void Line(int indent, const std::string& s) { text += std::string(unit * indent, ' ') + s + "\n"; }
-};
-
-// "a, b, c" of f(0..n-1).
-template <typename F>
-std::string Join(int n, F f, const char* sep = ", ") {
-  std::string s;
-  for (int i = 0; i < n; ++i) s += (i ? sep : "") + f(i);
-  return s;
-}
-
 }  // namespace
 
 std::vector<double> PoolParams(const PoolPlan& p) {
@@ -183,14 +169,14 @@ std::string PoolTritonKernel(const Launch& l, size_t k) {
   auto idx = [](int d) { return fmt::format("i{}", d); };
   std::string params = "out_ptr, x_ptr";
   for (int e = 1; e < ops; ++e) params += fmt::format(", e{}_ptr", e);
-  params += ", total, " + Join(rank, [](int d) { return fmt::format("n{}", d); });
-  params += ", " + Join(p.dims, [](int d) { return fmt::format("len{}", d); });
-  params += ", " + Join(rank, [](int d) { return fmt::format("xs{}", d); });
+  params += ", total, " + JoinIndexed(rank, [](int d) { return fmt::format("n{}", d); });
+  params += ", " + JoinIndexed(p.dims, [](int d) { return fmt::format("len{}", d); });
+  params += ", " + JoinIndexed(rank, [](int d) { return fmt::format("xs{}", d); });
   for (int e = 1; e < ops; ++e) {
-    params += ", " + Join(rank, [e](int d) { return fmt::format("e{}_s{}", e, d); });
+    params += ", " + JoinIndexed(rank, [e](int d) { return fmt::format("e{}_s{}", e, d); });
   }
   params += ", BLOCK: tl.constexpr, WIDE: tl.constexpr";
-  Code c;
+  EmitCode c;
   c.Line(0, "@triton.jit");
   c.Line(0, fmt::format("def _akg{}_kernel({}):", k, params));
   c.Line(1, "o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)");
@@ -203,7 +189,7 @@ std::string PoolTritonKernel(const Launch& l, size_t k) {
     c.Line(1, fmt::format("r = r // n{}", d));
   }
   c.Line(1, "i0 = r");
-  std::string base = lead == 0 ? "0" : Join(lead, [](int d) { return fmt::format("i{0} * xs{0}", d); }, " + ");
+  std::string base = lead == 0 ? "0" : JoinIndexed(lead, [](int d) { return fmt::format("i{0} * xs{0}", d); }, " + ");
   c.Line(1, "base = x_ptr + " + base);
   c.Line(1, p.max ? "acc = tl.full((BLOCK,), float(\"-inf\"), tl.float32)"
                   : "acc = tl.zeros((BLOCK,), dtype=tl.float32)");
@@ -243,26 +229,12 @@ std::string PoolTritonKernel(const Launch& l, size_t k) {
       c.Line(1, "acc = acc / div");
     }
   }
-  std::map<int, std::string> names;
-  for (int id : l.expr.LiveNodes()) {
-    const ExprNode& n = l.expr.nodes[static_cast<size_t>(id)];
-    if (n.op == ExprOp::kAcc) {
-      names[id] = "acc";
-    } else if (n.op == ExprOp::kConst) {
-      names[id] = PyFloatLiteral(n.params[0]);
-    } else if (n.op == ExprOp::kInput) {
-      std::string at = Join(rank, [&](int d) { return fmt::format("i{} * e{}_s{}", d, n.input, d); },
-                            " + ");
-      c.Line(1, fmt::format("w{0} = tl.load(e{0}_ptr + {1}, mask=mask, other=0.0).to(tl.float32)",
-                            n.input, at));
-      names[id] = fmt::format("w{}", n.input);
-    } else {
-      std::vector<std::string> lines;
-      names[id] = EmitNode(l.expr, id, EmitDsl::kTriton, names, &lines);
-      for (const std::string& line : lines) c.Line(1, line);
-    }
-  }
-  c.Line(1, "tl.store(out_ptr + o, (" + names[l.expr.output] +
+  std::string value = AnchorEpilogue(l, false, c, 1, [&](int e) {
+    std::string at = JoinIndexed(rank, [&](int d) { return fmt::format("i{} * e{}_s{}", d, e, d); },
+                                 " + ");
+    return fmt::format("w{0} = tl.load(e{0}_ptr + {1}, mask=mask, other=0.0).to(tl.float32)", e, at);
+  });
+  c.Line(1, "tl.store(out_ptr + o, (" + value +
                 ").to(out_ptr.dtype.element_ty), mask=mask)");
   return c.text;
 }
@@ -271,7 +243,7 @@ std::string PoolTritonKernel(const Launch& l, size_t k) {
 std::string PoolShapeSource(const PoolPlan& p) {
   std::string lists;
   for (const auto* list : {&p.kernel, &p.stride, &p.padding, &p.dilation}) {
-    lists += "(" + Join(p.dims, [list](int d) { return std::to_string((*list)[static_cast<size_t>(d)]); });
+    lists += "(" + JoinIndexed(p.dims, [list](int d) { return std::to_string((*list)[static_cast<size_t>(d)]); });
     lists += p.dims == 1 ? ",), " : "), ";
   }
   return fmt::format("_pool_shape(x.shape, {}{})", lists, p.ceil_mode ? "True" : "False");
@@ -324,7 +296,7 @@ std::string PoolCppFunction(const Launch& l, size_t k) {
   const PoolPlan& p = l.pool;
   int rank = static_cast<int>(l.out.shape.size());
   int lead = rank - p.dims;
-  Code c;
+  EmitCode c;
   c.unit = 2;
   c.Line(0, fmt::format("extern \"C\" void akg_launch{}(float* out, const float* x, const float* "
                         "const* e, const int64_t* es, const int64_t* n, const int64_t* len, "
@@ -376,26 +348,13 @@ std::string PoolCppFunction(const Launch& l, size_t k) {
       c.Line(2, "acc = acc / static_cast<float>(div);");
     }
   }
-  std::map<int, std::string> names;
-  for (int id : l.expr.LiveNodes()) {
-    const ExprNode& n = l.expr.nodes[static_cast<size_t>(id)];
-    if (n.op == ExprOp::kAcc) {
-      names[id] = "acc";
-    } else if (n.op == ExprOp::kConst) {
-      names[id] = CppFloatLiteral(n.params[0]);
-    } else if (n.op == ExprOp::kInput) {
-      int e = n.input - 1;
-      std::string at = Join(rank, [&](int d) { return fmt::format("i[{}] * es[{}]", d, e * rank + d); },
-                            " + ");
-      c.Line(2, fmt::format("const float w{} = e[{}][{}];", n.input, e, at));
-      names[id] = fmt::format("w{}", n.input);
-    } else {
-      std::vector<std::string> lines;
-      names[id] = EmitNode(l.expr, id, EmitDsl::kCpp, names, &lines);
-      for (const std::string& line : lines) c.Line(2, line);
-    }
-  }
-  c.Line(2, "out[o] = " + names[l.expr.output] + ";");
+  std::string value = AnchorEpilogue(l, true, c, 2, [&](int in) {
+    int e = in - 1;
+    std::string at = JoinIndexed(rank, [&](int d) { return fmt::format("i[{}] * es[{}]", d, e * rank + d); },
+                                 " + ");
+    return fmt::format("const float w{} = e[{}][{}];", in, e, at);
+  });
+  c.Line(2, "out[o] = " + value + ";");
   c.Line(1, "}");
   c.Line(0, "}");
   return c.text;
