@@ -9,7 +9,10 @@ the shapes get_inputs() returns are set to smaller sizes (odd, so no multiple of
 power of two; found on the meta device, so no memory is touched) and the candidate runs two
 more trials there, with models rebuilt from the new init inputs and the same tolerance rule.
 Constants that leave get_inputs()'s shapes alone (an axis, a kernel size, a stride, a group
-count) keep their values. When the reference itself raises at a set of sizes the next, gentler
+count) keep their values, except one that get_inputs() reads and that equals a varied size:
+that is the same quantity spelled twice (KernelBench's 95 draws `randint(0, num_classes)`
+targets for logits of `input_shape = (num_classes,)`), and it follows the size, or the trial
+would draw class indices past the smaller class count. When the reference itself raises at a set of sizes the next, gentler
 set is tried (the same constants at sizes that keep a factor of 8, then one constant at a
 time); when none works, or nothing can be varied, the result says "not checked" and why.
 """
@@ -57,6 +60,16 @@ def _top_level_names(path: str) -> list[str]:
                 if isinstance(n, ast.Name) and n.id not in names:
                     names.append(n.id)
     return names
+
+
+def _names_read_by_get_inputs(path: str) -> set[str]:
+    """The names get_inputs() reads (empty when the file has no such function)."""
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "get_inputs":
+            return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return set()
 
 
 def _input_shapes(task: Task) -> list[Any] | None:
@@ -128,6 +141,11 @@ def size_constants(task: Task) -> tuple[dict[str, int], str]:
                 found[name] = value
     if not found:
         return {}, "no module-level integer constant changes the shapes get_inputs returns"
+    read = _names_read_by_get_inputs(task.path)
+    sizes = set(found.values())
+    for name, value in ints.items():  # value ranges tied to a size (see the module's doc)
+        if name not in found and _split(name)[0] in read and value in sizes:
+            found[name] = value
     return found, ""
 
 
@@ -147,9 +165,13 @@ def plans(constants: dict[str, int]) -> Iterator[list[dict[str, int]]]:
     """Sets of TRIALS size assignments to try, preferred first."""
     for shrink in (odd_below, _eight_times_odd):
         yield [{n: shrink(v, d) for n, v in constants.items()} for d in (2, 3)]
-    if len(constants) > 1:
-        for name, value in constants.items():
-            yield [{name: odd_below(value, d)} for d in (2, 3)]
+    # one size at a time; constants of equal value (a size and the range tied to it) together
+    groups: dict[int, list[str]] = {}
+    for name, value in constants.items():
+        groups.setdefault(value, []).append(name)
+    if len(groups) > 1:
+        for value, names in groups.items():
+            yield [{n: odd_below(value, d) for n in names} for d in (2, 3)]
 
 
 def describe(sizes: dict[str, int]) -> str:

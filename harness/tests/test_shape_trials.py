@@ -62,6 +62,66 @@ def test_sizes_are_smaller_odd_and_the_module_is_restored(tmp_path):
     assert task.module.batch_size == 16 and task.module.input_shape == (4000, 2)
 
 
+CLASSES_TASK = """
+    class Model(nn.Module):
+        def forward(self, predictions, targets):
+            return torch.nn.functional.cross_entropy(predictions, targets)
+
+    batch_size = 64
+    num_classes = 40
+    input_shape = (num_classes,)
+    dim = 1
+
+    def get_inputs():
+        return [torch.rand(batch_size, *input_shape),
+                torch.randint(0, num_classes, (batch_size,))]
+
+    def get_init_inputs():
+        return []
+"""
+
+
+def test_a_value_range_equal_to_a_size_follows_it(tmp_path):
+    # KernelBench 95: num_classes bounds the targets and equals input_shape[0], the class
+    # count; shrinking the class count alone would draw targets past it, which on a GPU is a
+    # device-side assertion in the reference that kills the process.
+    task = _task(tmp_path, CLASSES_TASK)
+    found, _ = shape_trials.size_constants(task)
+    assert found == {"batch_size": 64, "input_shape[0]": 40, "num_classes": 40}
+    for attempt in shape_trials.plans(found):
+        for sizes in attempt:
+            if "input_shape[0]" in sizes or "num_classes" in sizes:
+                assert sizes["input_shape[0]"] == sizes["num_classes"]
+    for sizes in next(shape_trials.plans(found)):
+        with shape_trials.sized(task.module, sizes):
+            predictions, targets = task.get_inputs()
+            assert int(targets.max()) < predictions.shape[1]
+
+
+def test_a_constant_get_inputs_does_not_read_stays_even_when_equal_to_a_size(tmp_path):
+    task = _task(tmp_path, """
+        class Model(nn.Module):
+            def __init__(self, groups):
+                super().__init__()
+                self.groups = groups
+
+            def forward(self, x):
+                return x.view(x.shape[0], self.groups, -1).sum(-1)
+
+        batch_size = 8
+        features = 64
+        groups = 8
+
+        def get_inputs():
+            return [torch.rand(batch_size, features)]
+
+        def get_init_inputs():
+            return [groups]
+    """)
+    found, _ = shape_trials.size_constants(task)
+    assert found == {"batch_size": 8, "features": 64}
+
+
 def test_a_task_without_size_constants_is_not_checked_and_says_why(tmp_path):
     task = _task(tmp_path, """
         class Model(nn.Module):
