@@ -6,7 +6,9 @@ products, convolutions, attention; pure elementwise operators count 0). Minimal 
 tensor the call reads read once (forward inputs, parameters and buffers) plus every output
 written once. Peak rates come from the request (the agent's per-architecture table, or this
 machine's `peaks` command); with no peak for a term, that term is left out, so sol_ms stays a
-floor. A measured median under sol_ms means the measurement or the kernel is wrong.
+floor. float32 products where a TF32 rate is known (CUDA tensor cores) are held to the faster
+of the fp32 rate and a third of the TF32 rate: three TF32 passes (Triton's tf32x3) reach
+float32's accuracy at that rate, so a kernel that uses them is not faster than light. A measured median under sol_ms means the measurement or the kernel is wrong.
 """
 from __future__ import annotations
 
@@ -155,6 +157,8 @@ def speed_of_light(work: WorkCount, peaks: dict[str, Any] | None) -> dict[str, A
     compute_ms = 0.0
     for key, flops in sorted(work.flops_by_precision.items()):
         rate = table.get(key)
+        if key == "fp32" and table.get("tf32"):
+            rate = max(rate or 0.0, table["tf32"] / 3)
         if rate:
             used["tflops"][key] = rate
             compute_ms += flops / (rate * 1e9)  # TFLOP/s = 1e9 FLOPs per ms

@@ -57,6 +57,17 @@ def test_matmul_floor_is_compute_bound_with_these_peaks():
     assert block["peaks_used"] == {"bandwidth_gbs": 1, "tflops": {"fp32": 0.001}}
 
 
+def test_float32_products_are_held_to_a_third_of_tf32_where_that_is_faster():
+    # H200-like: 67 TFLOP/s fp32, 494 tf32 -> three TF32 passes (tf32x3) at 164.7 beat fp32
+    work = sol.WorkCount(flops=10 ** 12, flops_by_precision={"fp32": 10 ** 12})
+    block = sol.speed_of_light(work, {"bandwidth_gbs": 4800, "tflops": {"fp32": 67, "tf32": 494}})
+    assert block["compute_ms"] == pytest.approx(1e12 / (494 / 3 * 1e9))
+    assert block["peaks_used"]["tflops"]["fp32"] == pytest.approx(494 / 3)
+    # a slow TF32 unit (or none) leaves the fp32 rate
+    slow = sol.speed_of_light(work, {"bandwidth_gbs": 4800, "tflops": {"fp32": 67, "tf32": 90}})
+    assert slow["compute_ms"] == pytest.approx(1e12 / 67e9)
+
+
 def test_parameters_count_once_and_elementwise_ops_count_no_flops():
     model = torch.nn.Linear(8, 6)
     x = torch.randn(4, 8)

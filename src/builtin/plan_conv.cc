@@ -5,8 +5,9 @@
 // position (batch and spatial indices), n an output channel of the group, k an input channel
 // of the group and a kernel tap. A's tiles are gathered from the input through its strides,
 // masked where a tap falls in the padding (or, transposed, where no input position reaches
-// the output one); B's rows are the weight's. fp32 products use tl.dot with
-// input_precision="ieee" (TF32 fails float32's tolerance). C++: one output element at a time,
+// the output one); B's rows are the weight's. fp32 products use tl.dot at the launch's "dot"
+// tunable (plan_tunables.cc: tf32x3 by default; tf32 is as accurate as cuDNN's default, which
+// the tolerance follows). C++: one output element at a time,
 // OpenMP over them. The epilogue runs on the accumulator before the one store.
 #include <algorithm>
 
@@ -15,6 +16,7 @@
 #include "builtin/expr_emit.h"
 #include "builtin/plan_dag.h"
 #include "builtin/plan_emit.h"
+#include "builtin/plan_tunables.h"
 
 namespace akg {
 namespace {
@@ -178,13 +180,13 @@ def _conv_shape(x, w, stride, padding, dilation, output_padding, groups, transpo
 
 // ---- Triton --------------------------------------------------------------------------------
 
-std::string ConvTritonKernel(const Launch& l, size_t k) {
+std::string ConvTritonKernel(const Launch& l, size_t k, const Json& tunables) {
   const ConvPlan& p = l.conv;
   int dims = p.dims;
   int ops = static_cast<int>(l.operands.size());
   std::string params = "out_ptr, x_ptr, w_ptr";
   for (int e = 2; e < ops; ++e) params += fmt::format(", e{}_ptr", e);
-  params += ", M, K, OCG, ICG, OC";
+  params += ", M, TAPS, OCG, ICG, OC";
   params += ", " + JoinIndexed(dims, [](int d) { return fmt::format("O{}", d); });   // output sizes
   params += ", " + JoinIndexed(dims, [](int d) { return fmt::format("L{}", d); });   // input sizes
   params += ", " + JoinIndexed(dims, [](int d) { return fmt::format("KS{}", d); });  // kernel sizes
@@ -192,7 +194,7 @@ std::string ConvTritonKernel(const Launch& l, size_t k) {
   for (int e = 2; e < ops; ++e) {
     params += ", " + JoinIndexed(dims + 2, [e](int d) { return fmt::format("e{}_s{}", e, d); });
   }
-  params += ", BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, IEEE: tl.constexpr, "
+  params += ", BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, F32: tl.constexpr, "
             "WIDE: tl.constexpr";
   EmitCode c;
   c.Line(0, "@triton.jit");
@@ -213,50 +215,48 @@ std::string ConvTritonKernel(const Launch& l, size_t k) {
     c.Line(1, "r = r // O" + std::to_string(d));
   }
   c.Line(1, "nb = r");
-  c.Line(1, "xb = x_ptr + nb[:, None] * xs0 + (g * ICG) * xs1");
+  // Taps outside, input channels inside: a tap's input positions (and their padding mask)
+  // are one [BM] vector, so the tile loads add channel offsets only. B comes from the weight
+  // permuted to [taps, groups, ICG, OCG] (the launcher), rows contiguous along OCG.
+  c.Line(1, "xb = x_ptr + nb * xs0 + (g * ICG) * xs1");
+  c.Line(1, "wb = w_ptr + g * ICG * OCG");
+  c.Line(1, "wt = tl.num_programs(1) * ICG * OCG");
   c.Line(1, "acc = tl.zeros((BM, BN), dtype=tl.float32)");
-  c.Line(1, "for k0 in range(0, K, BK):");
-  c.Line(2, "rk = k0 + tl.arange(0, BK)");
-  c.Line(2, "kmask = rk < K");
-  c.Line(2, "t = rk");
+  c.Line(1, "for t in range(0, TAPS):");
+  c.Line(2, "tr = t");
   for (int d = dims - 1; d >= 0; --d) {
-    c.Line(2, fmt::format("q{0} = t % KS{0}", d));
-    c.Line(2, "t = t // KS" + std::to_string(d));
+    c.Line(2, fmt::format("q{0} = tr % KS{0}", d));
+    c.Line(2, "tr = tr // KS" + std::to_string(d));
   }
-  c.Line(2, "ic = t");
-  c.Line(2, "am = mmask[:, None] & kmask[None, :]");
-  std::string addr = "xb + ic[None, :] * xs1";
+  c.Line(2, "pm = mmask");
+  std::string addr = "xb";
   for (int d = 0; d < dims; ++d) {
     size_t i = static_cast<size_t>(d);
     if (!p.transposed) {
-      c.Line(2, fmt::format("i{0} = o{0}[:, None] * {1} - {2} + q{0}[None, :] * {3}", d, p.stride[i],
-                            p.padding[i], p.dilation[i]));
-      c.Line(2, fmt::format("am = am & (i{0} >= 0) & (i{0} < L{0})", d));
+      c.Line(2, fmt::format("i{0} = o{0} * {1} - {2} + q{0} * {3}", d, p.stride[i], p.padding[i],
+                            p.dilation[i]));
+      c.Line(2, fmt::format("pm = pm & (i{0} >= 0) & (i{0} < L{0})", d));
     } else {
       // o = i * s - p + q * dl: the input position i that reaches o through tap q, if any
-      c.Line(2, fmt::format("j{0} = o{0}[:, None] + {1} - q{0}[None, :] * {2}", d, p.padding[i],
-                            p.dilation[i]));
+      c.Line(2, fmt::format("j{0} = o{0} + {1} - q{0} * {2}", d, p.padding[i], p.dilation[i]));
       c.Line(2, fmt::format("i{0} = j{0} // {1}", d, p.stride[i]));
-      c.Line(2, fmt::format("am = am & (j{0} >= 0) & (j{0} % {1} == 0) & (i{0} < L{0})", d,
+      c.Line(2, fmt::format("pm = pm & (j{0} >= 0) & (j{0} % {1} == 0) & (i{0} < L{0})", d,
                             p.stride[i]));
     }
     addr += fmt::format(" + i{0} * xs{1}", d, d + 2);
   }
-  c.Line(2, fmt::format("a = tl.load({}, mask=am, other=0.0)", addr));
-  // B[k, n]: weight [OC, ICG, taps] (k = ic * taps + tap), or transposed [IC, OCG, taps].
-  std::string taps = JoinIndexed(dims, [](int d) { return fmt::format("KS{}", d); }, " * ");
-  std::string tap = "rk % (" + taps + ")";
-  if (!p.transposed) {
-    c.Line(2, "b_ptrs = w_ptr + (g * OCG + rn[None, :]) * K + rk[:, None]");
-  } else {
-    c.Line(2, fmt::format("b_ptrs = w_ptr + ((g * ICG + ic[:, None]) * OCG + rn[None, :]) * ({}) + "
-                          "({})[:, None]", taps, tap));
-  }
-  c.Line(2, "b = tl.load(b_ptrs, mask=kmask[:, None] & nmask[None, :], other=0.0)");
-  c.Line(2, "if IEEE:");
-  c.Line(3, "acc += tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision=\"ieee\")");
-  c.Line(2, "else:");
-  c.Line(3, "acc += tl.dot(a, b)");
+  c.Line(2, "xp = " + addr);
+  c.Line(2, "wp = wb + t * wt");
+  c.Line(2, "for c0 in range(0, ICG, BK):");
+  c.Line(3, "rc = c0 + tl.arange(0, BK)");
+  c.Line(3, "if WIDE:");
+  c.Line(4, "rc = rc.to(tl.int64)");
+  c.Line(3, "cmask = rc < ICG");
+  c.Line(3, "a = tl.load(xp[:, None] + rc[None, :] * xs1, mask=pm[:, None] & cmask[None, :], "
+            "other=0.0)");
+  c.Line(3, "b = tl.load(wp + rc[:, None] * OCG + rn[None, :], mask=cmask[:, None] & "
+            "nmask[None, :], other=0.0)");
+  EmitTileDot(c, 3, tunables, k, kDefaultConvDot);
   c.Line(1, "oc = g * OCG + rn[None, :]");
   c.Line(1, "cmask = mmask[:, None] & nmask[None, :]");
   std::string flat = "o0[:, None]";
@@ -287,7 +287,6 @@ std::string ConvTritonLauncher(const Launch& l, size_t k, const Json& tunables, 
   return fmt::format(R"PY(
 def _launch{0}(ops):
     x, w = ops[0], ops[1]
-    w = w.contiguous()
     shape = _conv_shape(x, w, {1}, {2}, {3}, {4}, {5}, {6})
     out = torch.empty(shape, dtype=_dtype_of(ops[:2]), device=x.device)
     if out.numel() == 0:
@@ -298,14 +297,19 @@ def _launch{0}(ops):
     ocg = shape[1] // groups
     taps = _prod(w.shape[2:])
     m = shape[0] * _prod(shape[2:])
-    kdim = icg * taps
+    # the weight as [taps, groups, icg, ocg]: B's rows contiguous (a copy of the small weight)
+    if {6}:
+        wt = w.reshape(groups, icg, ocg, taps).permute(3, 0, 1, 2).contiguous()
+    else:
+        wt = w.reshape(groups, ocg, icg, taps).permute(3, 0, 2, 1).contiguous()
     bn = {8} if ocg >= {8} else max(16, triton.next_power_of_2(ocg))
-    ieee = x.dtype == torch.float32 or w.dtype == torch.float32 or x.dtype != w.dtype
+    bk = min({9}, max(16, triton.next_power_of_2(icg)))
+    f32 = x.dtype == torch.float32 or w.dtype == torch.float32 or x.dtype != w.dtype
     reach = max([x.numel(), w.numel(), out.numel()] + [t.numel() for t in ep]) * 2
     strides = [s for t in ep for s in t.stride()]
     _akg{0}_kernel[(triton.cdiv(m, {7}) * triton.cdiv(ocg, bn), groups)](
-        out, x, w, *ep, m, kdim, ocg, icg, shape[1], *shape[2:], *x.shape[2:], *w.shape[2:],
-        *x.stride(), *strides, BM={7}, BN=bn, BK={9}, IEEE=ieee, WIDE=reach >= 2**31,
+        out, x, wt, *ep, m, taps, ocg, icg, shape[1], *shape[2:], *x.shape[2:], *w.shape[2:],
+        *x.stride(), *strides, BM={7}, BN=bn, BK=bk, F32=f32, WIDE=reach >= 2**31,
         num_warps={10}, num_stages={11})
     return out
 )PY", k, Tuple(p.stride), Tuple(p.padding), Tuple(p.dilation), Tuple(p.output_padding), p.groups,

@@ -79,7 +79,7 @@ std::string PoolCppLauncher(const Launch& l, size_t k);
 std::string PoolHelperSource();
 
 // The Conv plan's kernels (plan_conv.cc) and the `_conv_shape` helper (once per program).
-std::string ConvTritonKernel(const Launch& l, size_t k);
+std::string ConvTritonKernel(const Launch& l, size_t k, const Json& tunables);
 std::string ConvTritonLauncher(const Launch& l, size_t k, const Json& tunables, bool conservative);
 std::string ConvCppFunction(const Launch& l, size_t k);
 std::string ConvCppLauncher(const Launch& l, size_t k);
@@ -108,5 +108,12 @@ std::string AnchorEpilogue(const Launch& l, bool cpp, EmitCode& c, int indent,
 
 // A launch's tunable: tunables["launches"][k][name] when present (an integer), else `fallback`.
 int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fallback);
+
+// The tile product of a matmul or conv kernel, `acc += A @ B`, at `indent`: with F32 (a
+// constexpr: an operand is float32, or the two differ) both are widened to float32 and meet
+// at the launch's "dot" tunable (ieee, tf32x3 or tf32; `fallback` when absent), else at the
+// operands' own dtype (fp16/bf16 tensor cores, float32 accumulation).
+void EmitTileDot(EmitCode& c, int indent, const Json& tunables, size_t launch,
+                 const char* fallback);
 
 }  // namespace akg

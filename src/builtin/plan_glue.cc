@@ -316,4 +316,19 @@ int LaunchTunable(const Json& tunables, size_t launch, const char* name, int fal
   return v.is_number_integer() ? v.get<int>() : fallback;
 }
 
+void EmitTileDot(EmitCode& c, int indent, const Json& tunables, size_t launch,
+                 const char* fallback) {
+  std::string dot = fallback;
+  if (tunables.is_object() && tunables.contains("launches") && tunables["launches"].is_array() &&
+      launch < tunables["launches"].size()) {
+    const Json& v = tunables["launches"][launch].value("dot", Json());
+    if (v.is_string()) dot = v.get<std::string>();
+  }
+  c.Line(indent, "if F32:");
+  c.Line(indent + 1, "acc += tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision=\"" + dot +
+                         "\")");
+  c.Line(indent, "else:");
+  c.Line(indent + 1, "acc += tl.dot(a, b)");
+}
+
 }  // namespace akg

@@ -1,5 +1,8 @@
 #include "builtin/plan.h"
 
+#include <set>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "builtin/plan_dag.h"
@@ -161,7 +164,16 @@ TEST(PlanEmitTest, MatmulKeepsFloat32AndCopiesTheInit) {
   o.task_source = kLinearTask;
   Result<std::string> code = EmitTritonProgram(p, o);
   ASSERT_TRUE(code.ok()) << code.status().message();
-  EXPECT_NE(code->find("input_precision=\"ieee\""), std::string::npos);
+  // float32 products: three TF32 passes by default, exact ieee when the tunables say so
+  EXPECT_NE(code->find("input_precision=\"tf32x3\""), std::string::npos);
+  EXPECT_NE(code->find("F32=f32"), std::string::npos);
+  o.tunables = DefaultPlanTunables(p).value;
+  o.tunables["launches"][0]["dot"] = "ieee";
+  Result<std::string> exact = EmitTritonProgram(p, o);
+  ASSERT_TRUE(exact.ok()) << exact.status().message();
+  EXPECT_NE(exact->find("input_precision=\"ieee\""), std::string::npos);
+  EXPECT_EQ(exact->find("tf32x3"), std::string::npos);
+  o.tunables = Json();
   EXPECT_NE(code->find("def __init__(self, d_in, d_out):"), std::string::npos);
   EXPECT_NE(code->find("super().__init__()"), std::string::npos);
   EXPECT_EQ(code->find("super(Model, self)"), std::string::npos);
@@ -193,6 +205,28 @@ TEST(PlanTunablesTest, VersionedRangedAndMutable) {
   EXPECT_NE(m.value, t.value);
   EXPECT_FALSE(what.empty());
   EXPECT_TRUE(PlanTunablesFromJson(p, m.value).ok());
+}
+
+TEST(PlanTunablesTest, DotPrecisionPerKind) {
+  // matmul: eager float32 matmul is true float32, so plain TF32 is not in its space
+  KernelProgram mm = Plan(LinearRelu());
+  PlanTunables t = DefaultPlanTunables(mm);
+  EXPECT_EQ(t.value["launches"][0]["dot"], kDefaultMatmulDot);
+  Json j = t.value;
+  j["launches"][0]["dot"] = "ieee";
+  EXPECT_TRUE(PlanTunablesFromJson(mm, j).ok());
+  j["launches"][0]["dot"] = "tf32";
+  Result<PlanTunables> bad = PlanTunablesFromJson(mm, j);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("dot=\"tf32\" is not an allowed value"), std::string::npos);
+  // mutation walks the string-valued key too, and stays inside the space
+  std::set<std::string> seen;
+  for (uint64_t seed = 1; seed < 200; ++seed) {
+    PlanTunables m = MutateTunables(t, seed, nullptr);
+    seen.insert(m.value["launches"][0]["dot"].get<std::string>());
+    ASSERT_TRUE(PlanTunablesFromJson(mm, m.value).ok()) << m.value.dump();
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"ieee", "tf32x3"}));
 }
 
 }  // namespace
@@ -527,7 +561,16 @@ TEST(ConvPlanTest, Conv2dWithBiasAndReluIsOneConvLaunch) {
                   "        self.conv = nn.Conv2d(4, 8, 3, stride=2, padding=1, groups=2)\n";
   Result<std::string> triton = EmitTritonProgram(p, o);
   ASSERT_TRUE(triton.ok()) << triton.status().message();
-  EXPECT_NE(triton->find("input_precision=\"ieee\""), std::string::npos);
+  EXPECT_NE(triton->find("input_precision=\"tf32x3\""), std::string::npos);
+  // conv: cuDNN runs float32 convolution on TF32 by default, so tf32 is in its space
+  Json j = DefaultPlanTunables(p).value;
+  j["launches"][0]["dot"] = "tf32";
+  ASSERT_TRUE(PlanTunablesFromJson(p, j).ok());
+  o.tunables = j;
+  Result<std::string> tf32 = EmitTritonProgram(p, o);
+  ASSERT_TRUE(tf32.ok()) << tf32.status().message();
+  EXPECT_NE(tf32->find("input_precision=\"tf32\")"), std::string::npos);
+  o.tunables = Json();
   EXPECT_NE(triton->find("_conv_shape(x, w, (2, 2), (1, 1), (1, 1), (0, 0), 2, False)"),
             std::string::npos);
   Result<std::string> cpp = EmitCppProgram(p, o);

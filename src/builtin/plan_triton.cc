@@ -9,8 +9,9 @@
 // PHASE 2 their reduction), so a whole-tensor sum or loss fills the GPU.
 //
 // Matmul kernels are tiled tl.dot kernels over [batch, M, N] (grouped program order for L2
-// reuse), float32 accumulation (input_precision "ieee" for float32 operands, so float32 stays
-// float32), the epilogue evaluated on the accumulator tile before the one store.
+// reuse), float32 accumulation (float32 operands at the launch's "dot" tunable: tf32x3 by
+// default, three TF32 tensor-core passes that keep float32's accuracy, or ieee), the epilogue
+// evaluated on the accumulator tile before the one store.
 #include <algorithm>
 #include <set>
 
@@ -18,6 +19,7 @@
 
 #include "builtin/expr_emit.h"
 #include "builtin/plan_emit.h"
+#include "builtin/plan_tunables.h"
 #include "builtin/python_glue.h"
 #include "builtin/triton_codegen.h"
 
@@ -88,11 +90,6 @@ const char* CombineFn(ReduceCombiner c) {
 }
 
 // Lines of Python at one indentation.
-struct Code {
-  std::string text;
-  void Line(int indent, const std::string& s) { text += std::string(4 * indent, ' ') + s + "\n"; }
-};
-
 class RowKernel {
  public:
   RowKernel(const Launch& launch, size_t index, bool splittable)
@@ -103,7 +100,7 @@ class RowKernel {
   }
 
   std::string Source() {
-    Code c;
+    EmitCode c;
     int ops = static_cast<int>(l_.operands.size());
     std::string params = "out_ptr";
     for (int k = 0; k < ops; ++k) params += fmt::format(", in{}_ptr", k);
@@ -158,7 +155,7 @@ class RowKernel {
   }
 
   // r and m for a tile of the row starting at `start`.
-  void Tile(Code& c, int in, const std::string& start, const std::string& limit) const {
+  void Tile(EmitCode& c, int in, const std::string& start, const std::string& limit) const {
     c.Line(in, "r = " + start + " + tl.arange(0, BLOCK_R)[None, :]");
     c.Line(in, "if WIDE:");
     c.Line(in + 1, "r = r.to(tl.int64)");
@@ -166,7 +163,7 @@ class RowKernel {
   }
 
   // Loads and per-element nodes (in order) that `roots` need, then nothing else.
-  void Elements(Code& c, int in, const std::vector<int>& roots,
+  void Elements(EmitCode& c, int in, const std::vector<int>& roots,
                 std::set<int>* emitted = nullptr) const {
     std::vector<int> nodes;
     for (int id : ElementNodesFor(l_, s_, roots)) {
@@ -195,7 +192,7 @@ class RowKernel {
   }
 
   // A scan over this tile; in a looped pass the earlier tiles' total is carried in.
-  void Scan(Code& c, int in, int id) const {
+  void Scan(EmitCode& c, int in, int id) const {
     const ExprNode& n = Node(id);
     bool prod = static_cast<int>(n.params[0]) == static_cast<int>(ReduceCombiner::kProd);
     std::string x = fmt::format("tl.where(m, {}, {})", Name(n.args[0]), prod ? "1.0" : "0.0");
@@ -212,7 +209,7 @@ class RowKernel {
   }
 
   // Row-level nodes that are not reductions, with stage == `stage`.
-  void RowNodes(Code& c, int in, int stage) const {
+  void RowNodes(EmitCode& c, int in, int stage) const {
     std::map<int, std::string> names;
     for (int id : s_.live) names[id] = Name(id);
     for (int id : s_.live) {
@@ -252,7 +249,7 @@ class RowKernel {
     return comb == ReduceCombiner::kMean ? r + " / n_red" : r;
   }
 
-  void Store(Code& c, int in, bool full) const {
+  void Store(EmitCode& c, int in, bool full) const {
     std::string v = Name(l_.expr.output);
     if (full) {
       c.Line(in, "tl.store(out_ptr + (o * R + r) * inner + i, (" + v +
@@ -263,7 +260,7 @@ class RowKernel {
   }
 
   // PHASE 0: the whole row in one program.
-  void Whole(Code& c, int in) const {
+  void Whole(EmitCode& c, int in) const {
     RowNodes(c, in, 0);
     bool full = l_.row.full_output || l_.kind == PlanKind::kPointwise;
     c.Line(in, "if SINGLE:");
@@ -313,7 +310,7 @@ class RowKernel {
 
   // One reduction stage as a loop over [start, end) of the row; the stage's reductions end
   // as [BLOCK_ROWS, 1] values, then the row-level nodes of the stage.
-  void Loop(Code& c, int in, int stage, const std::string& start, const std::string& end,
+  void Loop(EmitCode& c, int in, int stage, const std::string& start, const std::string& end,
             const std::string& limit, bool raw = false) const {
     std::vector<int> reduces = StageReduces(stage);
     std::vector<int> args;
@@ -345,7 +342,7 @@ class RowKernel {
   }
 
   // PHASE 1: this program's chunk of the row, each reduction's raw value to part_ptr.
-  void Partial(Code& c, int in) const {
+  void Partial(EmitCode& c, int in) const {
     RowNodes(c, in, 0);
     c.Line(in, "lo = tl.program_id(1) * chunk");
     Loop(c, in, 1, "lo", "lo + chunk", "tl.minimum(R, lo + chunk)", true);
@@ -361,7 +358,7 @@ class RowKernel {
   }
 
   // PHASE 2: the partial values of each row (BLOCK_R >= splits), then the row's result.
-  void Finish(Code& c, int in) const {
+  void Finish(EmitCode& c, int in) const {
     c.Line(in, "r = tl.arange(0, BLOCK_R)[None, :]");
     c.Line(in, "m = rmask & (r < splits)");
     RowNodes(c, in, 0);
@@ -449,15 +446,15 @@ def _launch{0}(ops):
 )PY", k, be, out_shape, dtype, single_max, block_r, tile, std::max(nred, 1));
 }
 
-std::string MatmulKernel(const Launch& l, size_t k) {
+std::string MatmulKernel(const Launch& l, size_t k, const Json& tunables) {
   int ops = static_cast<int>(l.operands.size());
   std::string params = "c_ptr, a_ptr, b_ptr";
   for (int e = 2; e < ops; ++e) params += fmt::format(", e{}_ptr", e);
   params += ", M, N, K, s_ab, s_am, s_ak, s_bb, s_bk, s_bn";
   for (int e = 2; e < ops; ++e) params += fmt::format(", e{0}_b, e{0}_m, e{0}_n", e);
   params += ", BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr, "
-            "IEEE: tl.constexpr, WIDE: tl.constexpr";
-  Code c;
+            "F32: tl.constexpr, WIDE: tl.constexpr";
+  EmitCode c;
   c.Line(0, "@triton.jit");
   c.Line(0, fmt::format("def _akg{}_kernel({}):", k, params));
   c.Line(1, "pid = tl.program_id(0)");
@@ -484,10 +481,7 @@ std::string MatmulKernel(const Launch& l, size_t k) {
   c.Line(2, "kmask = rk + k0 < K");
   c.Line(2, "a = tl.load(a_ptrs, mask=(rm[:, None] < M) & kmask[None, :], other=0.0)");
   c.Line(2, "b = tl.load(b_ptrs, mask=kmask[:, None] & (rn[None, :] < N), other=0.0)");
-  c.Line(2, "if IEEE:");
-  c.Line(3, "acc += tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision=\"ieee\")");
-  c.Line(2, "else:");
-  c.Line(3, "acc += tl.dot(a, b)");
+  EmitTileDot(c, 2, tunables, k, kDefaultMatmulDot);
   c.Line(2, "a_ptrs += BK * s_ak");
   c.Line(2, "b_ptrs += BK * s_bk");
   c.Line(1, "cm = rm[:, None]");
@@ -545,7 +539,7 @@ def _launch{0}(ops):
     c = torch.empty((batch, m, n), dtype={1}, device=a.device)
     if c.numel() == 0:
         return c.view(shape)
-    ieee = a.dtype == torch.float32 or b.dtype == torch.float32 or a.dtype != b.dtype
+    f32 = a.dtype == torch.float32 or b.dtype == torch.float32 or a.dtype != b.dtype
     # Small or skinny products need more, smaller tiles to fill the GPU.
     bm = {2} if m >= {2} else max(16, triton.next_power_of_2(m))
     bn = {3} if n >= {3} else max(16, triton.next_power_of_2(n))
@@ -555,7 +549,7 @@ def _launch{0}(ops):
     strides = [s for t in epilogue for s in t.stride()]
     _akg{0}_kernel[(triton.cdiv(m, bm) * triton.cdiv(n, bn), batch)](
         c, a, b, *epilogue, m, n, k, *a.stride(), *b.stride(), *strides,
-        BM=bm, BN=bn, BK={4}, GROUP_M=8, IEEE=ieee, WIDE=reach >= 2**31,
+        BM=bm, BN=bn, BK={4}, GROUP_M=8, F32=f32, WIDE=reach >= 2**31,
         num_warps={5}, num_stages={6})
     return c.view(shape)
 )PY", k, dtype, bm, bn, bk, warps, stages);
@@ -569,11 +563,11 @@ Result<std::string> EmitTritonProgram(const KernelProgram& program, const PlanEm
   for (size_t k = 0; k < program.launches.size(); ++k) {
     const Launch& l = program.launches[k];
     if (l.kind == PlanKind::kMatmul) {
-      kernels += "\n\n" + MatmulKernel(l, k);
+      kernels += "\n\n" + MatmulKernel(l, k, o.tunables);
       launchers += "\n" + MatmulLauncher(l, k, o.tunables, o.conservative);
     } else if (l.kind == PlanKind::kConv) {
       if (!convs++) launchers += ConvHelperSource();
-      kernels += "\n\n" + ConvTritonKernel(l, k);
+      kernels += "\n\n" + ConvTritonKernel(l, k, o.tunables);
       launchers += "\n" + ConvTritonLauncher(l, k, o.tunables, o.conservative);
     } else if (l.kind == PlanKind::kPool) {
       if (!pools++) launchers += PoolHelperSource();

@@ -9,10 +9,10 @@
 namespace akg {
 namespace {
 
-using Space = std::map<std::string, std::vector<int>>;
+using Space = std::map<std::string, std::vector<Json>>;
 
-std::vector<int> Powers(int lo, int hi) {
-  std::vector<int> v;
+std::vector<Json> Powers(int lo, int hi) {
+  std::vector<Json> v;
   for (int x = lo; x <= hi; x *= 2) v.push_back(x);
   return v;
 }
@@ -21,31 +21,52 @@ const Space& SpaceOf(PlanKind kind) {
   static const Space kRow = {{"block_r", Powers(256, 8192)},
                              {"tile", Powers(1024, 16384)},
                              {"single_max", Powers(1024, 32768)}};
+  // "dot": how float32 operands meet the tensor cores (plan_triton.cc, DotPrecision).
+  // Matmul: eager float32 matmul is true float32 (cuBLAS, TF32 off by default), so only
+  // exact float32 (ieee) and its three-pass TF32 emulation (tf32x3) are in the space.
+  // Conv: eager float32 convolution runs on TF32 (cuDNN, allow_tf32 on by default), so
+  // plain tf32 is as accurate as the framework and the verifier's tolerance says so.
   static const Space kMatmul = {{"bm", Powers(16, 256)},   {"bn", Powers(16, 256)},
                                 {"bk", Powers(16, 128)},   {"num_warps", {2, 4, 8}},
-                                {"num_stages", {1, 2, 3, 4, 5}}};
+                                {"num_stages", {1, 2, 3, 4, 5}},
+                                {"dot", {"ieee", "tf32x3"}}};
+  static const Space kConv = [] {
+    Space s = kMatmul;
+    s["dot"] = {"ieee", "tf32x3", "tf32"};
+    return s;
+  }();
   static const Space kPool = {{"block", Powers(128, 2048)}, {"num_warps", {2, 4, 8}}};
-  if (kind == PlanKind::kMatmul || kind == PlanKind::kConv) return kMatmul;
+  if (kind == PlanKind::kMatmul) return kMatmul;
+  if (kind == PlanKind::kConv) return kConv;
   return kind == PlanKind::kPool ? kPool : kRow;
 }
 
 Json Defaults(PlanKind kind) {
   if (kind == PlanKind::kConv) {
-    return {{"bm", 64}, {"bn", 64}, {"bk", 32}, {"num_warps", 4}, {"num_stages", 3}};
+    return {{"bm", 64}, {"bn", 64}, {"bk", 32}, {"num_warps", 4}, {"num_stages", 3},
+            {"dot", kDefaultConvDot}};
   }
   if (kind == PlanKind::kMatmul) {
-    return {{"bm", 128}, {"bn", 128}, {"bk", 32}, {"num_warps", 8}, {"num_stages", 3}};
+    return {{"bm", 128}, {"bn", 128}, {"bk", 32}, {"num_warps", 8}, {"num_stages", 3},
+            {"dot", kDefaultMatmulDot}};
   }
   if (kind == PlanKind::kPool) return {{"block", 512}, {"num_warps", 4}};
   return {{"block_r", 2048}, {"tile", 4096}, {"single_max", 32768}};
 }
 
+// 64 and tf32x3, not "tf32x3"
+std::string Plain(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
 }  // namespace
 
 PlanTunables DefaultPlanTunables(const KernelProgram& program) {
   Json launches = Json::array();
-  for (const Launch& l : program.launches) launches.push_back(Defaults(l.kind));
-  return {{{"version", kPlanTunablesVersion}, {"launches", launches}}};
+  std::vector<PlanKind> kinds;
+  for (const Launch& l : program.launches) {
+    launches.push_back(Defaults(l.kind));
+    kinds.push_back(l.kind);
+  }
+  return {{{"version", kPlanTunablesVersion}, {"launches", launches}}, kinds};
 }
 
 Result<PlanTunables> PlanTunablesFromJson(const KernelProgram& program, const Json& j) {
@@ -69,8 +90,7 @@ Result<PlanTunables> PlanTunablesFromJson(const KernelProgram& program, const Js
     for (const auto& [key, value] : launches[k].items()) {
       auto it = space.find(key);
       if (it == space.end()) return UsageError("unknown plan tunable '" + key + "'");
-      if (!value.is_number_integer() ||
-          std::find(it->second.begin(), it->second.end(), value.get<int>()) == it->second.end()) {
+      if (std::find(it->second.begin(), it->second.end(), value) == it->second.end()) {
         return UsageError("plan tunable " + key + "=" + value.dump() + " is not an allowed value");
       }
       t.value["launches"][k][key] = value;
@@ -86,10 +106,7 @@ PlanTunables MutateTunables(const PlanTunables& t, uint64_t seed, std::string* w
   if (!launches.is_array() || launches.empty()) return out;
   size_t k = rng.Below(launches.size());
   Json& l = launches[k];
-  PlanKind kind = l.contains("bm")      ? PlanKind::kMatmul
-                  : l.contains("block") ? PlanKind::kPool
-                                        : PlanKind::kRow;
-  const Space& space = SpaceOf(kind);
+  const Space& space = SpaceOf(k < t.kinds.size() ? t.kinds[k] : PlanKind::kRow);
   std::vector<std::string> keys;
   for (const auto& [key, values] : space) keys.push_back(key);
   int changes = rng.Below(3) == 0 ? 2 : 1;
@@ -97,18 +114,18 @@ PlanTunables MutateTunables(const PlanTunables& t, uint64_t seed, std::string* w
     size_t pick = rng.Below(keys.size());
     std::string key = keys[pick];
     keys.erase(keys.begin() + static_cast<long>(pick));
-    const std::vector<int>& values = space.at(key);
-    int current = l.value(key, values.front());
+    const std::vector<Json>& values = space.at(key);
+    Json current = l.value(key, values.front());
     auto it = std::find(values.begin(), values.end(), current);
     size_t i = it == values.end() ? 0 : static_cast<size_t>(it - values.begin());
     bool up = rng.Below(2) == 1;
     if (i == 0) up = true;
     if (i + 1 == values.size()) up = false;
-    int next = values[up ? i + 1 : i - 1];
+    const Json& next = values[up ? i + 1 : i - 1];
     l[key] = next;
     if (what) {
       *what += (what->empty() ? "" : ", ") + ("launch " + std::to_string(k) + " " + key + " " +
-                                               std::to_string(current) + "->" + std::to_string(next));
+                                               Plain(current) + "->" + Plain(next));
     }
   }
   return out;

@@ -4,11 +4,14 @@
 //                               {"bm": 128, "bn": 128, "bk": 32, "num_warps": 8, "num_stages": 3}]}
 // Row and pointwise launches: block_r (a looped pass's tile along the row), tile (elements per
 // program: rows per program = tile / block_r), single_max (the longest row kept in registers).
-// Matmul launches: bm, bn, bk, num_warps, num_stages (Triton); the cpp emitter reads none.
+// Matmul and conv launches: bm, bn, bk, num_warps, num_stages and dot (the precision of
+// float32 products on the tensor cores: "ieee", "tf32x3", and for conv "tf32"; Triton); the
+// cpp emitter reads none.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "builtin/plan.h"
 #include "core/json.h"
@@ -18,8 +21,13 @@ namespace akg {
 
 inline constexpr int kPlanTunablesVersion = 1;
 
+// The dot precisions the defaults use for float32 operands (see plan_tunables.cc).
+inline constexpr const char* kDefaultMatmulDot = "tf32x3";
+inline constexpr const char* kDefaultConvDot = "tf32x3";
+
 struct PlanTunables {
-  Json value;  // the object above
+  Json value;                   // the object above
+  std::vector<PlanKind> kinds;  // per launch: which space its keys come from
 };
 
 PlanTunables DefaultPlanTunables(const KernelProgram& program);
