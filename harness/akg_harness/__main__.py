@@ -1,4 +1,4 @@
-"""Command line: `python -m akg_harness {inspect,verify,profile,peaks,static,build} --request R --result OUT`.
+"""Command line: `python -m akg_harness {inspect,verify,profile,peaks,static,build,counters} --request R --result OUT`.
 
 Exit 0 when a result file was written (whatever the verdict), 2 for a bad request or an
 unusable device, 3 when verify/profile find the task itself broken. torch is imported only
@@ -41,6 +41,8 @@ COMMANDS = (
             "static_check"),
     Command("build", "syntax, static rules and import (native compiles) without a device",
             "build"),
+    Command("counters", "Nsight Compute hardware counters of one candidate call (a fresh "
+            "process under ncu)", "counters"),
 )
 
 

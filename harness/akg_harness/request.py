@@ -110,6 +110,7 @@ REQUIRED: dict[str, dict[str, Check]] = {
     "peaks": {"device": _device},
     "static": {"candidate_path": _path, "dsl": _string},
     "build": {"candidate_path": _path, "dsl": _string},
+    "counters": _CANDIDATE,
 }
 OPTIONAL: dict[str, dict[str, tuple[Check, Any]]] = {
     "inspect": {"dsl": (_string, None)},
@@ -132,6 +133,7 @@ OPTIONAL: dict[str, dict[str, tuple[Check, Any]]] = {
                              ["fp32", "tf32", "bf16", "fp16"])},
     "static": {"policy": (_policy, "strict"), "extra_glue": (_string_list, [])},
     "build": {"policy": (_policy, "strict"), "extra_glue": (_string_list, [])},
+    "counters": {"timeout_s": (_number_at_least(1), 600.0)},
 }
 
 
