@@ -14,16 +14,16 @@ import torch
 
 from . import candidate
 from .devices import resolve
-from .errors import CandidateError, TaskError
+from .errors import CandidateError, RequestError, TaskError
 from .task import draw_inputs, init_inputs, load_task
 
 
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as f:
         request = json.load(f)
-    plan = resolve("cuda", request["dsl"])
     seed = int(request["seed"])
     try:
+        plan = resolve("cuda", request["dsl"])
         task = load_task(request["task_path"])
         init = init_inputs(task, seed)
         model = candidate.construct(candidate.load_candidate(request["candidate_path"]), init,
@@ -35,6 +35,9 @@ def main(argv: list[str]) -> int:
         torch.cuda.cudart().cudaProfilerStop()
     except (CandidateError, TaskError) as e:
         print(f"counters_target: {e.message}", file=sys.stderr)
+        return 1
+    except RequestError as e:  # no CUDA device visible
+        print(f"counters_target: {e}", file=sys.stderr)
         return 1
     return 0
 
