@@ -161,7 +161,8 @@ ProcessResult HarnessClient::RunChild(const std::string& command, const ProcessS
                                       const std::filesystem::path& request_path,
                                       const std::filesystem::path& result_path) {
   // `static` imports no torch, so a cold child costs little; the warm server does not know it.
-  WarmHarness* warm = command == "static" ? nullptr : Warm();
+  // `counters` is cold by contract: ncu must start the process it measures (CountersRequest).
+  WarmHarness* warm = command == "static" || command == "counters" ? nullptr : Warm();
   // A run's inspection never waits for a server still importing torch (StartInBackground):
   // it runs in its own Python beside the start, which then serves the candidates.
   if (warm != nullptr && command == "inspect" && starting_in_background_) warm = nullptr;
@@ -399,6 +400,39 @@ BuildResult HarnessClient::Build(const BuildRequest& req) {
     b.outcome = "error";
   }
   return b;
+}
+
+CountersResult HarnessClient::Counters(const CountersRequest& req) {
+  Json request = {{"task_path", req.task_path.string()},
+                  {"candidate_path", req.candidate_path.string()},
+                  {"dsl", req.dsl},
+                  {"device", options_.device},
+                  {"seed", req.seed},
+                  {"timeout_s", req.timeout_s}};
+  CountersResult c;
+  auto out = Call("counters", request, req.timeout_s, req.cancel);
+  if (!out.ok()) {
+    c.unavailable = out.status().message();
+    return c;
+  }
+  c.log = out->log;
+  if (out->process.timed_out) {
+    c.unavailable = fmt::format("the counters did not finish within {:.0f} s", req.timeout_s);
+    return c;
+  }
+  const std::optional<Json>& r = out->result;
+  if (!r) {
+    c.unavailable = "the counters child wrote no result (" + DescribeChildFailure(out->process) + ")";
+    return c;
+  }
+  Json kernels = r->value("kernels", Json::array());
+  c.ok = r->value("ok", false) && kernels.is_array() && !kernels.empty();
+  if (c.ok) {
+    c.kernels = std::move(kernels);
+  } else {
+    c.unavailable = StringOr(*r, "unavailable", "ncu gave no counters");
+  }
+  return c;
 }
 
 Result<Json> HarnessClient::MeasurePeaks(double timeout_s, const CancelToken* cancel) {

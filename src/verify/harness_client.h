@@ -120,6 +120,31 @@ struct StaticRequest {
 };
 using BuildRequest = StaticRequest;
 
+// Hardware counters of one candidate call (the harness's `counters` command): Nsight Compute
+// (ncu) starts a fresh Python that calls the candidate once untimed, then once between
+// cudaProfilerStart/Stop. Always a cold child: ncu must start the process it measures, and a
+// forked child of the warm server is not one it can attach to.
+struct CountersRequest {
+  std::filesystem::path task_path;
+  std::filesystem::path candidate_path;
+  std::string dsl;
+  int seed = 0;
+  double timeout_s = 600;
+  const CancelToken* cancel = nullptr;
+};
+
+struct CountersResult {
+  bool ok = false;
+  // !ok: why there are no counters, in one line (ncu not found, it cannot attach or lacks the
+  // permission, no CUDA device, no kernel launched); never an error of the run.
+  std::string unavailable;
+  // ok: the kernels ncu measured, longest first: {name, duration_us, dram_pct (of peak DRAM
+  // throughput), sm_pct (of peak SM throughput), occupancy_pct (achieved), stalls: {reason:
+  // cycles per issued instruction}}.
+  Json kernels;
+  std::string log;
+};
+
 struct BuildResult {
   // "built"; "failed" (the verdict below is final: compile_error or rejected); "deferred" (left
   // to verify on the device); "error" (the build itself could not run: verify decides).
@@ -153,6 +178,9 @@ class HarnessClient {
   Verdict CheckStatic(const StaticRequest& request);
   // Runs on the CPU (CUDA_VISIBLE_DEVICES=""), whatever device this client serves.
   BuildResult Build(const BuildRequest& request);
+  // Nsight Compute's counters of one candidate call, always in a cold child (see
+  // CountersRequest); whatever keeps them from being taken is `unavailable`, never an error.
+  CountersResult Counters(const CountersRequest& request);
   // Measures this device's copy bandwidth and matmul rates (the harness's `peaks` command).
   Result<Json> MeasurePeaks(double timeout_s, const CancelToken* cancel = nullptr);
 
