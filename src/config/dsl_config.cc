@@ -184,6 +184,28 @@ Status ApplyProfile(const Ctx& ctx, const std::string& key, const YAML::Node& no
       {"reuse_compile_baseline", Member(p, &P::reuse_compile_baseline, Bool)},
       {"shared_eager_baseline", Member(p, &P::shared_eager_baseline, Bool)},
       {"noisy_spread", Member(p, &P::noisy_spread, RatioAboveOne)},
+      {"counters", Member(p, &P::counters, Bool)},
+  });
+}
+
+// A fraction in [0, 1]: of eager's speed, or of the speed of light.
+Result<double> Fraction(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  try {
+    if (node.IsScalar()) {
+      double v = node.as<double>();
+      if (v >= 0 && v <= 1) return v;
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return TypeError(ctx, key, "a number from 0 to 1", node);
+}
+
+Status ApplyOptimise(const Ctx& ctx, const std::string& key, const YAML::Node& node) {
+  using O = OptimiseSettings;
+  O* o = &ctx.config->optimise_settings;
+  return ApplyMap(ctx, key, node, {
+      {"below_baseline", Member(o, &O::below_baseline, Fraction)},
+      {"below_sol", Member(o, &O::below_sol, Fraction)},
   });
 }
 
@@ -262,6 +284,8 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file, Ds
       {"log_dir", Member(config, &DslConfig::log_dir, NonEmptyString)},
       {"default_workflow", Member(config, &DslConfig::default_workflow, workflows)},
       {"max_steps", Member(config, &DslConfig::max_steps, IntAtLeast(1))},
+      {"optimise_steps", Member(config, &DslConfig::optimise_steps, IntAtLeast(0))},
+      {"optimise_settings", ApplyOptimise},
       {"verify_timeout", Member(config, &DslConfig::verify_timeout, PositiveNumber)},
       {"profile_timeout", Member(config, &DslConfig::profile_timeout, PositiveNumber)},
       {"inspect_timeout", Member(config, &DslConfig::inspect_timeout, PositiveNumber)},

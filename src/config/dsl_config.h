@@ -28,6 +28,22 @@ struct ProfileSettings {
   // timed beside each candidate, in turn with it, to detect drift. false: by each profile's eager.
   bool shared_eager_baseline = true;
   double noisy_spread = 1.5;  // a p90/p10 above this (or drift) reports "noisy", not a speedup
+  // GPU: before an optimise step (optimise_settings), a few Nsight Compute counters of the kernel
+  // (achieved bandwidth, occupancy, stall reasons), from a fresh harness child, go to the model;
+  // without ncu, or where it cannot attach, the feedback says so in one line.
+  bool counters = false;
+};
+
+// The default workflow's optimise steps: after a kernel passes, its profile goes back to
+// KernelGen with the optimise skills while the kernel is clearly slow and its measurement is not
+// noisy (workflow/optimise.h).
+struct OptimiseSettings {
+  // Optimise while the kernel's speedup over eager or over torch.compile is below this (0.95 =
+  // clearly slower; a kernel at 0.997x is left alone).
+  double below_baseline = 0.95;
+  // ... or while it reaches less than this fraction of the speed of light (0 = off: a small,
+  // launch-bound task sits far below it even in eager).
+  double below_sol = 0;
 };
 
 struct VerifySettings {
@@ -75,6 +91,10 @@ struct DslConfig {
   std::string log_dir = "runs";          // run folders go here (relative to the working dir)
   std::string default_workflow = "default";
   int max_steps = 3;                     // KernelGen <-> Verifier attempts per kernel
+  // default/coder_only: optimise steps after a kernel passes (0 = stop at the first pass); not
+  // counted in max_steps.
+  int optimise_steps = 2;
+  OptimiseSettings optimise_settings;
   double verify_timeout = 300;           // seconds for one verify child (compile included)
   double profile_timeout = 600;          // seconds for one profile child
   double inspect_timeout = 120;          // seconds for inspecting the task

@@ -108,6 +108,34 @@ TEST(DslConfigTest, TheEagerBaselineAndNoiseSettingsDefaultOnAndCheckTheirRange)
   EXPECT_NE(s.message().find("a number above 1"), std::string::npos) << s.message();
 }
 
+TEST(DslConfigTest, TheOptimiseStepsDefaultToTwoBelow095xAndCheckTheirRange) {
+  DslConfig c;
+  EXPECT_EQ(c.optimise_steps, 2);
+  EXPECT_DOUBLE_EQ(c.optimise_settings.below_baseline, 0.95);
+  EXPECT_DOUBLE_EQ(c.optimise_settings.below_sol, 0);  // off
+  EXPECT_FALSE(c.profile_settings.counters);
+  ASSERT_TRUE(ApplyConfigYaml("optimise_steps: 0\noptimise_settings: {below_baseline: 0.8, "
+                              "below_sol: 0.3}\nprofile_settings: {counters: true}\n",
+                              "f", &c).ok());
+  EXPECT_EQ(c.optimise_steps, 0);
+  EXPECT_DOUBLE_EQ(c.optimise_settings.below_baseline, 0.8);
+  EXPECT_DOUBLE_EQ(c.optimise_settings.below_sol, 0.3);
+  EXPECT_TRUE(c.profile_settings.counters);
+  for (const char* bad : {"optimise_steps: -1\n", "optimise_settings: {below_baseline: 1.5}\n",
+                          "optimise_settings: {below_sol: fast}\n",
+                          "optimise_settings: {margin: 0.9}\n", "profile_settings: {counters: 3}\n"}) {
+    Status s = ApplyConfigYaml(bad, "my.yaml", &c);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.kind(), ErrorKind::kConfig);
+    EXPECT_NE(s.message().find("my.yaml"), std::string::npos) << s.message();
+    EXPECT_EQ(s.message().find('\n'), std::string::npos) << s.message();  // one line
+  }
+  EXPECT_NE(ApplyConfigYaml("optimise_settings: {below_baseline: 1.5}\n", "my.yaml", &c)
+                .message()
+                .find("'optimise_settings.below_baseline' in my.yaml must be a number from 0 to 1"),
+            std::string::npos);
+}
+
 TEST(DslConfigTest, BadYamlReportsLine) {
   DslConfig c;
   Status s = ApplyConfigYaml("log_dir: runs\nprofile_settings: {run_times: [\n", "bad.yaml", &c);
@@ -137,6 +165,9 @@ TEST(DslConfigTest, EveryShippedConfigParsesAndVariesShapes) {
     auto c = LoadDslConfig(dir, dsl, std::nullopt);
     ASSERT_TRUE(c.ok()) << dsl << ": " << c.status().message();
     EXPECT_EQ(c->verify_settings.shapes, "vary") << dsl;
+    EXPECT_EQ(c->optimise_steps, 2) << dsl;  // the defaults live in the shipped files too
+    EXPECT_EQ(c->sources["optimise_settings.below_baseline"],
+              (dir / (std::string(dsl) + ".yaml")).string());
     EXPECT_EQ(c->sources["verify_settings.shapes"], (dir / (std::string(dsl) + ".yaml")).string());
   }
 }
