@@ -84,6 +84,10 @@ struct GenRequest {
   // -1 otherwise.
   int explore = -1;
   uint64_t explore_seed = 0;
+  // The default workflow's optimise step: the parent's profile as lines for the model (time
+  // against the baselines, fraction of the speed of light and the bound, ncu's counters or why
+  // there are none: verify/profile_report.h); "" elsewhere.
+  std::string profile_report;
   const CancelToken* cancel = nullptr;    // the run's token; LLM calls stop when it is cancelled
   std::function<void(const std::string&)> on_text;  // streamed model text (LLM agents)
 };

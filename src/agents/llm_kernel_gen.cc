@@ -96,6 +96,7 @@ Result<Json> LlmKernelGen::BuildContext(const GenRequest& request, const std::st
   ctx["history"] = HistoryContext(request.history, options_.log_excerpt_chars);
   ctx["previous_code"] = request.history.empty() ? "" : PreviousCode(request);
   ctx["parent"] = request.parent ? KernelContext(*request.parent, true) : Json(nullptr);
+  ctx["profile_report"] = request.parent ? request.profile_report : "";
   // Fastest first, as the ranking has them (speedups share the run's eager baseline).
   std::vector<const ScoredKernel*> ordered;
   for (const ScoredKernel& k : request.inspirations) ordered.push_back(&k);

@@ -17,6 +17,7 @@
 #include "config/target.h"
 #include "llm/scripted_llm.h"
 #include "skills/skills.h"
+#include "verify/profile_report.h"
 
 namespace akg {
 namespace {
@@ -68,6 +69,31 @@ const char* kKernel =
 Json MeasuredCpuPeaks() {
   return {{"bandwidth_gbs", 38.5},
           {"tflops", {{"fp32", 1.1}, {"tf32", nullptr}, {"bf16", 0.02}, {"fp16", 0.0024}}}};
+}
+
+// A slow kernel's profile as the harness reports it, and counters as ncu gives them.
+ProfileResult SampleProfile() {
+  ProfileResult p;
+  p.ok = true;
+  p.performance_valid = true;
+  p.candidate = {0.5, 0.49, 0.52, 0.5, 20};
+  p.eager_baseline = TimingStats{0.25, 0.24, 0.26, 0.25, 40};
+  p.speedup_vs_eager = 0.5;
+  p.torch_compile = TimingStats{0.2, 0.19, 0.21, 0.2, 20};
+  p.speedup_vs_torch_compile = 0.4;
+  p.sol = {{"sol_ms", 0.01}, {"bound", "memory"}, {"bytes", 196608}, {"flops", 4194304},
+           {"fraction_of_sol_candidate", 0.02}, {"fraction_of_sol_eager", 0.04},
+           {"fraction_of_sol_torch_compile", 0.05}};
+  return p;
+}
+
+CountersResult SampleCounters() {
+  CountersResult c;
+  c.ok = true;
+  c.kernels = Json::array({{{"name", "mm_softmax_kernel"}, {"duration_us", 410.0},
+                            {"dram_pct", 21.0}, {"sm_pct", 9.0}, {"occupancy_pct", 31.0},
+                            {"stalls", {{"long_scoreboard", 7.5}, {"barrier", 1.2}}}}});
+  return c;
 }
 
 struct Rendered {
@@ -201,7 +227,7 @@ class PromptConsistencyTest : public ::testing::Test {
     options.skill_query.backend = target.backend;
     options.skill_query.arch = target.arch;
     options.arch_peaks = peaks.ToJson();
-    ScriptedLlm llm({kDesign, kKernel, kKernel, kKernel});
+    ScriptedLlm llm({kDesign, kKernel, kKernel, kKernel, kKernel});
     LlmDesigner designer(&llm, options);
     DesignRequest design_request;
     design_request.task = &task_;
@@ -224,13 +250,21 @@ class PromptConsistencyTest : public ::testing::Test {
     optimise.parent = &parent;
     optimise.inspirations = {parent};
     EXPECT_TRUE(gen.Generate(optimise).ok());
-    const char* kinds[] = {"designer", "generate", "retry", "optimise"};
+    // The default workflow's optimise step: the parent's profile, and on a GPU ncu's counters.
+    GenRequest profiled = first;
+    profiled.parent = &parent;
+    profiled.profile_report = ProfileReport(SampleProfile());
+    if (target.backend != "cpu") profiled.profile_report += CountersReport(SampleCounters());
+    EXPECT_TRUE(gen.Generate(profiled).ok());
+    const char* kinds[] = {"designer", "generate", "retry", "optimise", "profiled optimise"};
     std::vector<Rendered> out;
-    for (size_t i = 0; i < llm.requests().size() && i < 4; ++i) {
+    for (size_t i = 0; i < llm.requests().size() && i < 5; ++i) {
       out.push_back({target.dsl + " " + target.arch + " " + kinds[i],
                      Joined(llm.requests()[i]), target, peaks});
     }
-    EXPECT_EQ(out.size(), 4u);
+    EXPECT_EQ(out.size(), 5u);
+    EXPECT_NE(out.back().text.find("- speed of light: 0.0100 ms (memory-bound"), std::string::npos)
+        << out.back().where;
     return out;
   }
 
@@ -254,7 +288,7 @@ TEST_F(PromptConsistencyTest, EveryPromptOfEveryDslAndTargetKeepsTheRules) {
       }
     }
   }
-  EXPECT_GE(rendered, 4 * 5);  // every DSL at least once
+  EXPECT_GE(rendered, 5 * 5);  // every DSL at least once
 }
 
 TEST_F(PromptConsistencyTest, TheRulesCatchWhatTheyAreFor) {

@@ -13,6 +13,9 @@ Json ConfigJson(const DslConfig& c) {
           {"log_dir", c.log_dir},
           {"default_workflow", c.default_workflow},
           {"max_steps", c.max_steps},
+          {"optimise_steps", c.optimise_steps},
+          {"optimise_settings", {{"below_baseline", c.optimise_settings.below_baseline},
+                                 {"below_sol", c.optimise_settings.below_sol}}},
           {"verify_timeout", c.verify_timeout},
           {"profile_timeout", c.profile_timeout},
           {"inspect_timeout", c.inspect_timeout},
@@ -39,6 +42,16 @@ std::string SolLine(const ProfileResult& p) {
 }
 
 std::string Ms(double v) { return fmt::format("{:.4f} ms", v); }
+
+// "2 steps from attempt-01, kept attempt-03; stopped: ...": the optimise steps of the default
+// workflow (WorkflowOutcome::optimise).
+std::string OptimiseLine(const Json& o) {
+  int steps = 0;
+  for (const Json& e : o.value("steps", Json::array())) steps += e.contains("outcome");
+  return fmt::format("{} step{} from {}, kept {}; stopped: {}", steps, steps == 1 ? "" : "s",
+                     StringOr(o, "first_kernel", "?"), StringOr(o, "kept", "?"),
+                     StringOr(o, "stopped", "?"));
+}
 
 constexpr size_t kLeaderboardRows = 10;
 
@@ -105,6 +118,7 @@ Json BuildReportJson(const RunSummary& s) {
     r["best_candidate"] = o.passing() ? Json(o.candidates[o.passing_attempt - 1].id) : Json(nullptr);
   }
   if (!o.device_utilisation.is_null()) r["device_utilisation"] = o.device_utilisation;
+  if (!o.optimise.is_null()) r["optimise"] = o.optimise;
   r["llm"] = s.llm;
   r["skills"] = s.skills;
   if (o.profile) r["profile"] = ProfileToJson(*o.profile);
@@ -141,6 +155,9 @@ std::string FormatFinalTable(const RunSummary& s) {
   if (o.is_search && o.passing()) {
     const CandidateRecord& b = o.candidates[o.passing_attempt - 1];
     out += fmt::format("{:<22} {} ({})\n", "best candidate", b.id, b.description);
+  }
+  if (correct && o.optimise.is_object()) {
+    out += fmt::format("{:<22} {}\n", "optimise", OptimiseLine(o.optimise));
   }
   if (correct && !o.unverified) {
     const Verdict& v = o.passing()->verdict;

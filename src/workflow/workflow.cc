@@ -5,6 +5,7 @@
 
 #include "core/files.h"
 #include "workflow/core_step.h"
+#include "workflow/optimise.h"
 
 namespace akg {
 namespace {
@@ -180,7 +181,10 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     out.candidates.push_back(c);
     if (c.verdict.passed()) {
       out.passing_attempt = step;
-      AKG_RETURN_IF_ERROR(AdoptProfile(ctx, c, &out));
+      // While it is clearly slow, its profile goes back to KernelGen (optimise.h); the best
+      // passing kernel is the run's.
+      if (c.passed()) OptimisePassedKernel(ctx, &out);
+      AKG_RETURN_IF_ERROR(AdoptProfile(ctx, *out.passing(), &out));
       return out;
     }
     history.push_back({VerdictName(c.verdict.kind), c.verdict.message, c.verdict.log,

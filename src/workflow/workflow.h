@@ -3,7 +3,9 @@
 // both) -> re-verify a suspect profile, recorded in the run folder as it happens.
 //
 //   default          KernelDesigner, then KernelGen <-> Verifier with each failure fed back,
-//                    up to max_steps, then the Profiler (attempts/NN/, profile.json)
+//                    up to max_steps, then the Profiler (attempts/NN/, profile.json); while the
+//                    passing kernel is clearly slow, up to optimise_steps more attempts with
+//                    its profile fed back (optimise.h), the fastest passing one kept
 //   coder_only       the same without the design phase
 //   kernelgen_only   one kernel, static integrity rules only; reported as UNVERIFIED
 //   verifier_only    verify and profile an existing kernel file (--kernel)
@@ -81,6 +83,9 @@ struct WorkflowOutcome {
   std::vector<CandidateRecord> candidates;
   bool is_search = false;
   Json search;              // settings, migrations, counts (searches), or null
+  // default/coder_only: the optimise steps after the first pass (workflow/optimise.h): each
+  // decision with its reason, the steps' outcomes, the kernel kept; null when none was considered.
+  Json optimise;
   Json device_utilisation;  // per device: busy seconds, leases, utilisation; or null
 
   const CandidateRecord* passing() const {
