@@ -25,6 +25,11 @@ LINK_FLAGS = ("-lmvec", "-lm")
 NVCC_FLAGS = ("-O3", "-shared", "-Xcompiler", "-fPIC")
 NVCC_FALLBACK_ARCH = "-arch=sm_90"
 COMPILE_TIMEOUT_S = 120
+# What of nvcc's output a CompileError keeps: its first errors, each with the source line and
+# caret nvcc prints under it (warnings and remarks only when there is no error), the folder
+# names gone.
+NVCC_ERRORS_KEPT = 8
+NVCC_MESSAGE_CHARS = 4000
 
 # Calls per "native:<function>", "noop": the harness's switch that skips the real call (to
 # see whether the outputs depend on the kernels at all), and "record" (optional): the
@@ -106,8 +111,31 @@ def _run_compiler(cmd: list[str]) -> subprocess.CompletedProcess:
         raise CompileError(f"cannot run the compiler '{cmd[0]}': {e}") from e
 
 
+def nvcc_digest(output: str, src_path: str = "") -> str:
+    """nvcc's output cut to what a reader needs to fix the source: the file named kernel.cu
+    (line numbers are CUDA_SOURCE's), the first NVCC_ERRORS_KEPT errors with their source
+    lines, a count of the rest, and nvcc's summary line."""
+    text = output.replace(src_path, "kernel.cu") if src_path else output
+    blocks = [b.strip("\n") for b in text.split("\n\n") if b.strip()]
+    errors = [b for b in blocks if "error" in b.splitlines()[0].lower()]
+    summary = [b for b in blocks if "errors detected" in b or "error detected" in b]
+    kept = [b for b in errors if b not in summary][:NVCC_ERRORS_KEPT]
+    if not kept:
+        digest = text.strip()
+    else:
+        digest = "\n\n".join(kept)
+        rest = len([b for b in errors if b not in summary]) - len(kept)
+        if rest > 0:
+            digest += f"\n\n... and {rest} more error{'s' if rest > 1 else ''}"
+        if summary:
+            digest += "\n" + summary[-1].splitlines()[-1]
+    if len(digest) > NVCC_MESSAGE_CHARS:
+        digest = digest[:NVCC_MESSAGE_CHARS - 4] + " ..."
+    return digest
+
+
 def _build(compiler: str, source: str, suffix: str, flags: tuple[str, ...],
-           commands: list[list[str]]) -> str:
+           commands: list[list[str]], digest: Any = None) -> str:
     """Compiles into the cache (keyed by compiler, source and flags) and returns the .so path.
 
     `commands` are argument lists after the compiler, each with "{src}" and "{out}"
@@ -134,7 +162,8 @@ def _build(compiler: str, source: str, suffix: str, flags: tuple[str, ...],
             break
     assert proc is not None
     if proc.returncode != 0:
-        raise CompileError(proc.stderr.strip() or f"compiler exited {proc.returncode}")
+        message = proc.stderr.strip() or f"compiler exited {proc.returncode}"
+        raise CompileError(digest(message, src_path) if digest else message)
     os.replace(tmp_path, lib_path)
     return lib_path
 
@@ -161,5 +190,5 @@ def load_cuda(source: str, extra_flags: tuple[str, ...] = ()) -> KernelLibrary:
     else:
         commands = [[*flags, arch, "{src}", "-o", "{out}"]
                     for arch in ("-arch=native", NVCC_FALLBACK_ARCH)]
-    path = _build(nvcc, source, ".cu", flags, commands)
+    path = _build(nvcc, source, ".cu", flags, commands, nvcc_digest)
     return KernelLibrary(ctypes.CDLL(path))

@@ -58,3 +58,42 @@ def test_load_cuda_compiles_with_nvcc_and_reports_errors():
     assert isinstance(lib, native.KernelLibrary) and lib.launch.restype is ctypes.c_int
     with pytest.raises(native.CompileError, match="error"):
         native.load_cuda("__global__ void k( {")
+
+
+NVCC_OUTPUT = """/tmp/cache/k_abc.cu(4): warning #177-D: variable "unused" was declared but never referenced
+    int unused = 3;
+        ^
+
+Remark: The warnings can be suppressed with "-diag-suppress <warning-number>"
+
+""" + "".join(f"""/tmp/cache/k_abc.cu({n}): error: identifier "y{n}" is undefined
+    x[0] = y{n} + 1;
+           ^
+
+""" for n in range(5, 17)) + """12 errors detected in the compilation of "/tmp/cache/k_abc.cu".
+"""
+
+
+def test_nvcc_digest_keeps_the_first_errors_with_their_source_lines():
+    digest = native.nvcc_digest(NVCC_OUTPUT, "/tmp/cache/k_abc.cu")
+    assert digest.startswith('kernel.cu(5): error: identifier "y5" is undefined\n    x[0] = y5 + 1;')
+    assert "warning" not in digest and "/tmp/cache" not in digest
+    assert digest.count(": error:") == native.NVCC_ERRORS_KEPT
+    assert "... and 4 more errors" in digest
+    assert digest.endswith('12 errors detected in the compilation of "kernel.cu".')
+
+
+def test_nvcc_digest_without_errors_keeps_the_output():
+    assert native.nvcc_digest("nvcc fatal   : Unsupported gpu architecture 'sm_1'") == \
+        "nvcc fatal   : Unsupported gpu architecture 'sm_1'"
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc")
+def test_load_cuda_compile_error_names_the_line_not_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("AKG_KERNEL_CACHE", str(tmp_path))
+    monkeypatch.setenv("AKG_CUDA_ARCH", "sm_90")
+    with pytest.raises(native.CompileError) as e:
+        native.load_cuda("__global__ void k(float* x) {\n  x[0] = missing + 1.0f;\n}\n")
+    message = str(e.value)
+    assert 'kernel.cu(2): error: identifier "missing" is undefined' in message
+    assert str(tmp_path) not in message
