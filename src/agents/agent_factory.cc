@@ -12,8 +12,8 @@ namespace {
 
 const char* kBuiltinNotice =
     "no LLM is configured: the builtin offline model serves every agent (elementwise chains, "
-    "reductions, norms, softmax, scans, losses, pooling, convolutions and matmuls; cpp and "
-    "triton_cuda); configure "
+    "reductions, norms, softmax, scans, losses, pooling, convolutions and matmuls; cpp, "
+    "triton_cuda, and cuda without convolutions); configure "
     "models in .akg/settings.yaml "
     "or AKG_STANDARD_MODEL/AKG_STANDARD_BASE_URL/AKG_STANDARD_API_KEY";
 

@@ -106,7 +106,21 @@ Design PlanDesign(const KernelProgram& p, const OpGraph& graph, const std::strin
   for (size_t k = 0; k < p.launches.size(); ++k) {
     const Launch& l = p.launches[k];
     s += fmt::format("## Launch {}: {}\n\n{}\n\n", k, PlanKindName(l.kind), DescribeLaunch(l));
-    if (l.kind == PlanKind::kRow || l.kind == PlanKind::kPointwise) {
+    if (dsl == "cuda" && (l.kind == PlanKind::kRow || l.kind == PlanKind::kPointwise)) {
+      s += l.kind == PlanKind::kPointwise
+               ? "CUDA C: a grid-stride loop over the output, four elements per thread through "
+                 "float4 loads and stores when every operand is unit-stride or broadcast along "
+                 "the last dim and the rows are 16-byte aligned.\n\n"
+               : "CUDA C: the domain is seen as [outer, row, inner]. A contiguous row (inner 1, "
+                 "64 or more long) is one block's: its threads stride over it (float4 where the "
+                 "operands allow), each reduction stage ends in warp shuffles and one shared-"
+                 "memory step, a scan runs in chunked block scans. A one-stage reduction of few "
+                 "long rows is split over (part, row) blocks and finished by one block per row; "
+                 "anything else (a reduction over a middle dim, short rows) is one thread per "
+                 "row, neighbouring threads reading neighbouring columns. float32 "
+                 "accumulation; max/min propagate NaN and argmax/argmin take the first index, "
+                 "as torch does.\n\n";
+    } else if (l.kind == PlanKind::kRow || l.kind == PlanKind::kPointwise) {
       s += "The domain is seen as [outer, row, inner] (row = the reduced dims); each program "
            "takes a tile of rows. A row that fits one tile stays in registers (one read, one "
            "write); a longer one is looped once per reduction stage. A one-stage reduction to "
@@ -145,7 +159,9 @@ Result<Design> BuiltinDesigner::MakeDesign(const DesignRequest& request) {
   const std::string& dsl = request.target.dsl;
   AKG_RETURN_IF_ERROR(CheckBuiltinDsl(dsl));
   OpGraphPtr graph = GraphOf(*request.task);
-  Result<ElementwiseGraph> parsed = ParseElementwiseGraph(*graph);
+  // cuda writes every task as kernel plans (as BuiltinKernelGen does).
+  Result<ElementwiseGraph> parsed = dsl == "cuda" ? Result<ElementwiseGraph>(UnsupportedError("plans"))
+                                                  : ParseElementwiseGraph(*graph);
   if (!parsed.ok()) {
     if (parsed.status().kind() != ErrorKind::kUnsupported) return parsed.status();
     AKG_ASSIGN_OR_RETURN(KernelProgram program, PlanProgram(*graph));

@@ -5,6 +5,7 @@
 #include "builtin/cpp_codegen.h"
 #include "builtin/elementwise_ir.h"
 #include "builtin/plan.h"
+#include "builtin/plan_cuda.h"
 #include "builtin/plan_emit.h"
 #include "builtin/plan_tunables.h"
 #include "builtin/triton_codegen.h"
@@ -139,8 +140,10 @@ Result<Candidate> GeneratePlan(const GenRequest& request, const KernelProgram& p
                                       [&](const Json& j) { return PlanTunablesFromJson(program, j); },
                                       &change));
   options.tunables = tunables.value;
-  Result<std::string> code = request.target.dsl == "cpp" ? EmitCppProgram(program, options)
-                                                          : EmitTritonProgram(program, options);
+  const std::string& dsl = request.target.dsl;
+  Result<std::string> code = dsl == "cpp"    ? EmitCppProgram(program, options)
+                             : dsl == "cuda" ? EmitCudaProgram(program, options)
+                                             : EmitTritonProgram(program, options);
   if (!code.ok()) return code.status();
   std::string what;
   for (size_t k = 0; k < program.launches.size(); ++k) {
@@ -157,16 +160,19 @@ Result<Candidate> GeneratePlan(const GenRequest& request, const KernelProgram& p
 }  // namespace
 
 Status CheckBuiltinDsl(const std::string& dsl) {
-  if (dsl == "cpp" || dsl == "triton_cuda") return Status::Ok();
-  return UnsupportedError("the builtin model writes kernels only in the cpp and triton_cuda "
-                          "DSLs, not " + dsl);
+  if (dsl == "cpp" || dsl == "triton_cuda" || dsl == "cuda") return Status::Ok();
+  return UnsupportedError("the builtin model writes kernels only in the cpp, triton_cuda and "
+                          "cuda DSLs, not " + dsl);
 }
 
 Result<Candidate> BuiltinKernelGen::Generate(const GenRequest& request) {
   if (request.task == nullptr) return InternalError("KernelGen called without a task");
   AKG_RETURN_IF_ERROR(CheckBuiltinDsl(request.target.dsl));
   OpGraphPtr task_graph = GraphOf(*request.task);
-  Result<ElementwiseGraph> graph = ParseElementwiseGraph(*task_graph);
+  // CUDA C has no separate elementwise path: a chain is a pointwise plan.
+  Result<ElementwiseGraph> graph = request.target.dsl == "cuda"
+                                       ? Result<ElementwiseGraph>(UnsupportedError("plans"))
+                                       : ParseElementwiseGraph(*task_graph);
   if (graph.ok()) {
     if (request.target.dsl == "cpp") return GenerateCpp(request, *graph);
     return GenerateTriton(request, *graph);

@@ -9,8 +9,8 @@
 //       └─ triton_codegen: @triton.jit kernels on a 1-D grid + launch
 //     both wrapped by python_glue: ModelNew, run-time broadcasting, coalescing to 4 dims
 //   anything else ──PlanProgram (plan.h: plan_lowering, plan)──▶ KernelProgram (launches:
-//       pointwise, row = reduce/normalize/scan, matmul + epilogue) ──plan_triton / plan_cpp
-//       (+ plan_glue, plan_tunables)──▶ a candidate
+//       pointwise, row = reduce/normalize/scan, matmul + epilogue) ──plan_triton / plan_cpp /
+//       plan_cuda (+ plan_glue, plan_tunables)──▶ a candidate (cuda: every task takes this path)
 //   BuiltinDesigner (designer) sketches either; BuiltinKernelGen (this file) dispatches on the
 //   graph and Target::dsl and falls back to a conservative variant when an earlier attempt
 //   failed. intent.h turns a sentence into a task file.
@@ -23,7 +23,7 @@
 
 namespace akg {
 
-// OK when the builtin model writes kernels in `dsl` ("cpp", "triton_cuda"); otherwise an
+// OK when the builtin model writes kernels in `dsl` ("cpp", "triton_cuda", "cuda"); otherwise an
 // UnsupportedError that names the DSL.
 Status CheckBuiltinDsl(const std::string& dsl);
 

@@ -29,11 +29,11 @@ GenRequest Request(const TaskInfo& task, const std::string& dsl, const Design* d
 
 TEST(BuiltinKernelGenTest, OtherDslsAreUnsupported) {
   TaskInfo task = Task(GeluMulAdd({8, 8}));
-  GenRequest request = Request(task, "cuda");
+  GenRequest request = Request(task, "tilelang_cuda");
   Result<Candidate> c = BuiltinKernelGen().Generate(request);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().kind(), ErrorKind::kUnsupported);
-  EXPECT_NE(c.status().message().find("cpp and triton_cuda"), std::string::npos);
+  EXPECT_NE(c.status().message().find("cpp, triton_cuda and cuda"), std::string::npos);
 }
 
 TEST(BuiltinKernelGenTest, DispatchesOnTheDsl) {
