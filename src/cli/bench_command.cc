@@ -340,6 +340,11 @@ int RunBenchCommand(const BenchOptions& o, const BenchDeps& deps) {
     results.started_utc = s->env().clock()->NowIso8601();
   }
   if (Status w = CheckWorkflow(results.workflow); !w.ok()) return Fail(o, deps, w);
+  if (const WorkflowInfo* w = FindWorkflow(results.workflow); w->search && !s->unverifiable().empty()) {
+    return Fail(o, deps, UsageError("--workflow " + results.workflow + " cannot run on this "
+                                    "machine: " + s->unverifiable() + " to measure its candidates; "
+                                    "run the search on a machine with a CUDA GPU"));
+  }
   auto out = OutFolder(o, *s);
   if (!out.ok()) return Fail(o, deps, out.status());
 

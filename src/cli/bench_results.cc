@@ -118,6 +118,9 @@ BenchRow RowFromReport(const std::string& task, const std::string& task_file, co
   } else if (At(report, "unverified").is_boolean() && report["unverified"].get<bool>()) {
     row.status = exit_code == 0 ? "unverified" : "failed";
     row.why = exit_code == 0 ? "UNVERIFIED: static rules only (kernelgen_only)" : LastVerdict(attempts);
+  } else if (At(report, "not_verified").is_string()) {
+    row.status = "not_verified";  // built, never run: no device for the target here
+    row.why = report["not_verified"].get<std::string>();
   } else if (!row.handled) {
     row.status = "declined";
     row.why = LastVerdict(attempts);

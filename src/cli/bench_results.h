@@ -22,6 +22,7 @@ namespace akg {
 //   passed     a kernel was verified (correct)
 //   failed     the agent wrote kernels, none passed (or kernelgen_only: never verified)
 //   declined   the agent wrote no kernel (the builtin model cannot handle the task)
+//   not_verified  a kernel was built on the CPU but nothing here can run it (no CUDA device)
 //   error        the task itself could not be run (bad task file, the reference raises)
 //   agent_error  the agent itself failed (the harness Python cannot import torch, a folder
 //                cannot be written): not the task's fault, so the bench stops and --resume

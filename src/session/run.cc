@@ -38,10 +38,12 @@ std::string TaskName(const TaskInput& in) {
   return "task";
 }
 
-// 0: a kernel passed (or, unverified, the one attempt did); 1: none did; 130: interrupted.
+// 0: a kernel passed (or, unverified, the one attempt did); 1: none did; 3: a kernel was built
+// but this machine cannot run it (not verified); 130: interrupted.
 int ExitCodeOf(const WorkflowOutcome& outcome) {
   if (outcome.interrupted) return 130;
   if (outcome.unverified) return outcome.candidates[0].verdict.passed() ? 0 : 1;
+  if (outcome.built() != nullptr) return kExitNotVerified;
   return outcome.passing() ? 0 : 1;
 }
 
@@ -86,6 +88,11 @@ Status Run::Check() const {
     }
   } else if (!kernel.empty()) {
     return UsageError("--kernel is only for --workflow verifier_only");
+  }
+  if (const std::string& why = session_->unverifiable(); !why.empty() && w->search) {
+    return UsageError("--workflow " + workflow_ + " cannot run on this machine: " + why +
+                      " to measure its candidates; run the search on a machine with a CUDA GPU, "
+                      "or use --workflow default or kernelgen_only to generate and compile here");
   }
   if (request_.task.kind == TaskInput::Kind::kResume && !w->resumable) {
     return UsageError("only " + ResumableWorkflowNames() + " runs can be resumed");
@@ -178,6 +185,7 @@ WorkflowContext Run::Context(const AgentSet& agents, const RunFolder& run, const
   ctx.kernel_file = request_.kernel_file;
   ctx.resume = resumed_.has_value();
   ctx.cancel = &token_;
+  ctx.unverifiable = session_->unverifiable();
   ctx.budget_exhausted = [this](std::string* why) { return ledger_.BudgetExhausted(why); };
   ctx.emit = events_ ? events_ : RunEventSink([](const RunEvent&) {});
   return ctx;
@@ -228,13 +236,16 @@ Result<RunResult> Run::Finish(const RunFolder& run, const AgentSet& agents, Work
   // kernelgen_only: the kernel that passed the static rules, marked as never verified.
   bool unverified = o.unverified && !o.candidates.empty() && o.candidates[0].verdict.passed();
   if (unverified) final = &o.candidates[0];
+  if (o.built() != nullptr) final = o.built();
   if (final != nullptr) {
     AKG_ASSIGN_OR_RETURN(std::string code, ReadFile(run.Resolve(final->code_path())));
     AKG_ASSIGN_OR_RETURN(std::string loader,
                          ReadFile(session_->home() / "harness" / "akg_harness" / "native.py"));
     std::string header = unverified ? "# UNVERIFIED: written by the kernelgen_only workflow and "
                                       "never run against the reference.\n"
-                                    : "";
+                         : o.built() ? "# NOT VERIFIED: built on the CPU (static rules, native "
+                                       "compile) but never run: " + o.not_verified + ".\n"
+                                     : "";
     AKG_RETURN_IF_ERROR(run.WriteText(RunFiles::kKernel, header + InlineNativeLoader(code, loader)));
     summary.final_kernel = RunFiles::kKernel;
   }

@@ -46,8 +46,13 @@ struct RunRequest {
   std::string command_line;      // for the report
 };
 
+// A kernel was generated and built but this machine cannot run it ("not verified: no CUDA
+// device"): `op`'s exit code, never 0.
+inline constexpr int kExitNotVerified = 3;
+
 struct RunResult {
-  int exit_code = 1;             // 0 a verified kernel (or kernelgen_only's one), 1 none, 130
+  int exit_code = 1;             // 0 a verified kernel (or kernelgen_only's one), 1 none,
+                                 // kExitNotVerified built but not run here, 130
   std::filesystem::path folder;
   WorkflowOutcome outcome;
   std::string final_table;       // FormatFinalTable of the report

@@ -103,6 +103,14 @@ Status Session::Init() {
     notes_("no CUDA device on this machine: Triton kernels run under Triton's interpreter on "
            "the CPU (correctness only; times are not performance)");
   }
+  // CUDA C and TileLang kernels need the device itself: without one, candidates are built on the
+  // CPU (static rules, nvcc for the target's SM) and the run stops there, never as a pass.
+  if (row_.harness_device == "cuda" && !interpreter_ && !env_->HasCudaDevice()) {
+    unverifiable_ = "not verified: no CUDA device";
+    notes_("no CUDA device on this machine: " + t.dsl + " kernels are generated, checked against "
+           "the static rules and compiled for " + CudaSmOf(t.arch) + " on the CPU, but not run; "
+           "verify and profile them on a machine with a CUDA GPU");
+  }
   if (!options_.replay.empty()) notes_("replaying the LLM transcript of " + options_.replay);
 
   // The device pool: slot 0 is the client that inspects tasks (same device); the other slots'
@@ -125,6 +133,10 @@ HarnessOptions Session::MakeHarnessOptions() const {
   if (ho.device == "cuda") {
     ho.visible_devices = std::to_string(devices_.front());
     ho.cuda_arch = CudaSmOf(options_.target.arch);  // the same nvcc build on and off the GPU
+  }
+  if (!unverifiable_.empty()) {  // nothing runs on a device: inspect and build on the CPU
+    ho.device = "cpu";
+    ho.visible_devices.clear();
   }
   ho.triton_interpret = interpreter_;
   ho.limits.core_dumps = false;

@@ -70,6 +70,9 @@ class Session {
   const NoteSink& notes() const { return notes_; }
   // Triton kernels run under Triton's interpreter (triton_cuda on a machine with no GPU).
   bool interpreter() const { return interpreter_; }
+  // Non-empty when this machine cannot run the target's kernels: the one line runs stop with
+  // ("not verified: no CUDA device"); candidates are built on the CPU and never verified.
+  const std::string& unverifiable() const { return unverifiable_; }
 
   // Slot 0's client: inspects tasks, checks static rules; verifies when the pool is one slot.
   HarnessClient* harness() { return harness_.get(); }
@@ -100,6 +103,7 @@ class Session {
   LlmSettings llm_settings_;
   std::vector<Skill> skills_;
   bool interpreter_ = false;
+  std::string unverifiable_;
   CancelToken token_{&ProcessCancelToken()};
   std::filesystem::path work_root_;  // removed with the session
   std::atomic<int> runs_staged_{0};

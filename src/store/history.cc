@@ -278,6 +278,7 @@ std::vector<HistoryCandidate> CandidatesOf(const Json& report) {
 std::string VerdictOf(const Json& r) {
   if (Flag(r, "interrupted")) return "interrupted";
   if (Flag(r, "unverified")) return "unverified";
+  if (r.is_object() && r.contains("not_verified") && r["not_verified"].is_string()) return "not_verified";
   return Flag(r, "verified") ? "passed" : "failed";
 }
 

@@ -49,7 +49,7 @@ struct HistoryRun {
   std::string task_hash;  // FNV-1a 64 of the run folder's task.py, 16 hex digits ("" = none)
   std::string framework, backend, arch, dsl, workflow;
   std::map<std::string, std::string> models;  // agent -> model
-  std::string verdict;      // passed | failed | interrupted | unverified
+  std::string verdict;      // passed | failed | interrupted | unverified | not_verified
   std::string reason;       // the stop reason, or why the last attempt failed
   std::string started_utc;  // "YYYY-MM-DDTHH:MM:SSZ"
   std::string run_folder;   // absolute

@@ -111,6 +111,7 @@ Json BuildReportJson(const RunSummary& s) {
             {"triton_interpreter", s.triton_interpreter}};
   if (!o.stop_reason.empty()) r["stop_reason"] = o.stop_reason;
   if (o.unverified) r["unverified"] = true;
+  if (!o.not_verified.empty()) r["not_verified"] = o.not_verified;
   if (o.is_search) {
     r["search"] = o.search;
     r["leaderboard"] = LeaderboardJson(o, kLeaderboardRows);
@@ -149,6 +150,9 @@ std::string FormatFinalTable(const RunSummary& s) {
   if (o.unverified) {
     out += fmt::format("{:<22} {}\n", "correct",
                        "UNVERIFIED (kernelgen_only: never run against the reference)");
+  } else if (!o.not_verified.empty()) {
+    out += fmt::format("{:<22} NOT VERIFIED ({}; built on the CPU, never run)\n", "correct",
+                       o.not_verified);
   } else {
     out += fmt::format("{:<22} {}\n", "correct", correct ? "yes" : "no");
   }
@@ -205,7 +209,7 @@ std::string FormatFinalTable(const RunSummary& s) {
   if (o.is_search && !o.stop_reason.empty()) out += fmt::format("{:<22} {}\n", "stopped", o.stop_reason);
   if (!s.final_kernel.empty()) {
     out += fmt::format("{:<22} {}/{}{}\n", "kernel file", s.run_folder, s.final_kernel,
-                       o.unverified ? "  (UNVERIFIED)" : "");
+                       o.unverified ? "  (UNVERIFIED)" : o.not_verified.empty() ? "" : "  (NOT VERIFIED)");
   }
   if (s.llm.is_object() && s.llm.value("calls", 0) > 0) {
     const Json& l = s.llm;

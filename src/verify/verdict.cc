@@ -9,13 +9,14 @@
 namespace akg {
 namespace {
 
-constexpr std::array<std::pair<VerdictKind, const char*>, 6> kNames = {{
+constexpr std::array<std::pair<VerdictKind, const char*>, 7> kNames = {{
     {VerdictKind::kPassed, "passed"},
     {VerdictKind::kCompileError, "compile_error"},
     {VerdictKind::kRuntimeError, "runtime_error"},
     {VerdictKind::kTimeout, "timeout"},
     {VerdictKind::kWrongAnswer, "wrong_answer"},
     {VerdictKind::kRejected, "rejected"},
+    {VerdictKind::kNotVerified, "not_verified"},
 }};
 
 // Outputs listed by name in a line; the rest are counted.

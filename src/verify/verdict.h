@@ -10,7 +10,12 @@
 
 namespace akg {
 
-enum class VerdictKind { kPassed, kCompileError, kRuntimeError, kTimeout, kWrongAnswer, kRejected };
+// kNotVerified: the kernel was built (syntax, static rules, native compile) but never run,
+// because this machine has no device for the target ("not verified: no CUDA device"); never a
+// pass.
+enum class VerdictKind {
+  kPassed, kCompileError, kRuntimeError, kTimeout, kWrongAnswer, kRejected, kNotVerified
+};
 
 const char* VerdictName(VerdictKind kind);
 // Parses the harness's verdict names; unknown names map to kRuntimeError.

@@ -143,8 +143,23 @@ StaticRequest RulesRequest(const WorkflowContext& ctx, const std::string& code_p
 }
 
 bool BuildsOffDevice(const WorkflowContext& ctx) {
+  if (!ctx.unverifiable.empty()) return ctx.harness != nullptr;  // the build is all there is
   return ctx.config->verify_settings.build_off_device && ctx.harness != nullptr &&
          ctx.harness->options().device != "cpu";
+}
+
+// A kernel built on the CPU that no device here can run: the verdict says so, never a pass.
+void NotVerified(const WorkflowContext& ctx, CandidateRecord* c) {
+  c->verdict.kind = VerdictKind::kNotVerified;
+  c->verdict.reason = "no_device";
+  c->verdict.message =
+      ctx.unverifiable + (c->build_outcome == "built"
+                              ? std::string(" (built on the CPU: syntax, static rules and the "
+                                            "native compile passed)")
+                              : " (the CPU build was " + c->build_outcome + ": " +
+                                    c->build_message + ")");
+  c->verdict.shape_general.why = "never run: no device";
+  c->device = "cpu (build)";
 }
 
 // The CPU-side build before a device is taken; true when it settled the verdict (compile_error
@@ -187,6 +202,8 @@ CandidateRecord RunCoreStep(const WorkflowContext& ctx, StepInput in) {
     bool settled = BuildsOffDevice(ctx) && BuildFirst(ctx, &c);
     if (settled || ctx.cancelled()) {
       // decided without a device (or interrupted: marked below)
+    } else if (!ctx.unverifiable.empty()) {
+      NotVerified(ctx, &c);
     } else if (ctx.pool != nullptr) {
       DevicePool::Lease lease = ctx.pool->Acquire();
       c.device = lease.label();

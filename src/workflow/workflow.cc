@@ -179,6 +179,12 @@ Result<WorkflowOutcome> RunGenerateVerifyWorkflow(const WorkflowContext& ctx,
     ctx.emit(verdict);
     if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
     out.candidates.push_back(c);
+    if (c.verdict.kind == VerdictKind::kNotVerified) {  // built; nothing here can run it
+      out.not_verified = ctx.unverifiable;
+      out.stop_reason = ctx.unverifiable;
+      ctx.emit(NoteEvent("attempt", ctx.unverifiable));
+      return out;
+    }
     if (c.verdict.passed()) {
       out.passing_attempt = step;
       // While it is clearly slow, its profile goes back to KernelGen (optimise.h); the best
@@ -256,7 +262,10 @@ Result<WorkflowOutcome> RunVerifierOnly(const WorkflowContext& ctx) {
   ctx.emit(VerdictEvent("verify", c.verdict, "verdict: "));
   if (!c.verdict.task_error.empty()) return InputError(c.verdict.task_error);
   out.candidates.push_back(c);
-  if (c.verdict.passed()) {
+  if (c.verdict.kind == VerdictKind::kNotVerified) {
+    out.not_verified = ctx.unverifiable;
+    out.stop_reason = ctx.unverifiable;
+  } else if (c.verdict.passed()) {
     out.passing_attempt = 1;
     AKG_RETURN_IF_ERROR(AdoptProfile(ctx, c, &out));
   } else {

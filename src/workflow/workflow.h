@@ -60,6 +60,10 @@ struct WorkflowContext {
   // Budgets the agent cannot see (LLM tokens, cost): true = start no further candidate, with
   // the reason in *why. Checked before every candidate of a search.
   std::function<bool(std::string* why)> budget_exhausted = [](std::string*) { return false; };
+  // Non-empty when no kernel can be run on this machine for the target, the one line that
+  // says why ("not verified: no CUDA device"): the core step builds each candidate on the CPU
+  // (static rules, native compile) and stops there with a not_verified verdict.
+  std::string unverifiable;
 };
 
 
@@ -77,6 +81,12 @@ struct WorkflowOutcome {
   // kernelgen_only: the kernel was never run against the reference; the static check's
   // verdict is candidates[0].verdict.
   bool unverified = false;
+  // The run stopped before verification because this machine cannot run the target's kernels
+  // (ctx.unverifiable's line); the last candidate is the built kernel (verdict not_verified).
+  std::string not_verified;
+  const CandidateRecord* built() const {
+    return !not_verified.empty() && !candidates.empty() ? &candidates.back() : nullptr;
+  }
   // Every kernel the run checked, in one record shape for every workflow: the default
   // workflow's attempts in order (attempt-01, ...), kernelgen_only's and verifier_only's one,
   // a search's candidates (with their lineage) in id order.

@@ -224,6 +224,29 @@ TEST_F(WorkflowTest, OnAGpuBackendACompileErrorIsFoundOnTheCpuWithoutTakingADevi
   EXPECT_EQ(second["build"]["outcome"], "built");
 }
 
+TEST_F(WorkflowTest, WithoutADeviceACompileErrorIsFedBackAndABuiltKernelStopsNotVerified) {
+  WorkflowContext ctx = Context(nullptr);  // the harness runs on the CPU, as the Session sets it
+  ctx.target = {"torch", "cuda", "h100", "cuda"};
+  ctx.unverifiable = "not verified: no CUDA device";
+  ScriptedGen gen({"NOBUILD", "GOOD", "GOOD"});
+  ctx.kernel_gen = &gen;
+  auto out = RunGenerateVerifyWorkflow(ctx, "default");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->candidates.size(), 2u);  // stops at the built kernel: no third attempt
+  EXPECT_EQ(out->candidates[0].verdict.kind, VerdictKind::kCompileError);
+  EXPECT_NE(gen.last_feedback.find("expected ';'"), std::string::npos);
+  EXPECT_EQ(out->candidates[1].verdict.kind, VerdictKind::kNotVerified);
+  EXPECT_EQ(out->candidates[1].verdict.reason, "no_device");
+  EXPECT_EQ(out->passing(), nullptr);
+  EXPECT_EQ(out->built(), &out->candidates[1]);
+  EXPECT_EQ(out->not_verified, "not verified: no CUDA device");
+  std::vector<std::string> commands;
+  for (const auto& spec : runner_.specs()) commands.push_back(spec.argv.at(3));
+  EXPECT_EQ(commands, (std::vector<std::string>{"build", "build"}));  // never verify or profile
+  Json v = *ParseJson(*ReadFile(run_->Resolve("attempts/02/verify.json")), "verify.json");
+  EXPECT_EQ(v["verdict"], "not_verified");
+}
+
 TEST_F(WorkflowTest, ADeferredBuildIsVerifiedOnTheDeviceAndSaysWhyItWasDeferred) {
   HarnessOptions ho;
   ho.work_root = root_ / "gpu_work";
