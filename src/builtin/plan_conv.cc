@@ -6,8 +6,7 @@
 // of the group and a kernel tap. A's tiles are gathered from the input through its strides,
 // masked where a tap falls in the padding (or, transposed, where no input position reaches
 // the output one); B's rows are the weight's. fp32 products use tl.dot at the launch's "dot"
-// tunable (plan_tunables.cc: tf32x3 by default; tf32 is as accurate as cuDNN's default, which
-// the tolerance follows). C++: one output element at a time,
+// tunable (plan_tunables.cc: ieee by default, or tf32x3). C++: one output element at a time,
 // OpenMP over them. The epilogue runs on the accumulator before the one store.
 #include <algorithm>
 
@@ -292,7 +291,9 @@ def _launch{0}(ops):
     if out.numel() == 0:
         return out
     ep = [t.expand(shape) for t in ops[2:]]
-    groups = {5}
+    # a convolution's weight is [OC, C / groups, ...], so groups follow the input's channels
+    # (depthwise: groups = C at every size); a transposed one's cannot be read from shapes
+    groups = {5} if {6} else x.shape[1] // w.shape[1]
     icg = x.shape[1] // groups
     ocg = shape[1] // groups
     taps = _prod(w.shape[2:])

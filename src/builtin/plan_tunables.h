@@ -5,7 +5,7 @@
 // Row and pointwise launches: block_r (a looped pass's tile along the row), tile (elements per
 // program: rows per program = tile / block_r), single_max (the longest row kept in registers).
 // Matmul and conv launches: bm, bn, bk, num_warps, num_stages and dot (the precision of
-// float32 products on the tensor cores: "ieee", "tf32x3", and for conv "tf32"; Triton); the
+// float32 products: "ieee" or "tf32x3", three TF32 tensor-core passes; Triton); the
 // cpp emitter reads none.
 #pragma once
 
@@ -21,9 +21,11 @@ namespace akg {
 
 inline constexpr int kPlanTunablesVersion = 1;
 
-// The dot precisions the defaults use for float32 operands (see plan_tunables.cc).
-inline constexpr const char* kDefaultMatmulDot = "tf32x3";
-inline constexpr const char* kDefaultConvDot = "tf32x3";
+// The dot precisions the defaults use for float32 operands (see plan_tunables.cc). Measured on
+// an H200 (Triton 3.6, bench/results/2026-12-02-h200-dot-precision): ieee is 1.2-1.3x faster
+// than tf32x3 for both, so tf32x3 stays a tunable a search may try.
+inline constexpr const char* kDefaultMatmulDot = "ieee";
+inline constexpr const char* kDefaultConvDot = "ieee";
 
 struct PlanTunables {
   Json value;                   // the object above
